@@ -1,0 +1,51 @@
+# The two commands of the quick start are `make run` and `make test`; the rest are their steps.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+UV := .tools/bin/uv
+PY := .venv/bin/python
+
+.PHONY: run test setup lint format migrations-check vendor messages schema ci clean
+
+run: setup ## set everything up, seed the demo municipality once, serve the portal with a Celery worker
+	DEBUG=1 DEMO_MODE=$${DEMO_MODE:-1} $(PY) manage.py migrate --noinput
+	DEBUG=1 DEMO_MODE=$${DEMO_MODE:-1} $(PY) manage.py seed_demo --if-empty --residents $${SEED_RESIDENTS:-2000} --seed 1
+	DEBUG=1 DEMO_MODE=$${DEMO_MODE:-1} exec scripts/run-dev
+
+test: setup node_modules ## the whole suite, against real PostgreSQL, Redis and Celery workers
+	scripts/with-services $(PY) -m pytest $(PYTEST_ARGS)
+
+setup: .venv/.synced
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==0.13.9"
+
+.venv/.synced: $(UV) pyproject.toml uv.lock .python-version
+	$(UV) sync --frozen
+	touch $@
+
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: setup
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+migrations-check: setup
+	TESTING=1 $(PY) manage.py makemigrations --check --dry-run
+
+vendor: node_modules ## refresh static/vendor from node_modules (Bootstrap Italia)
+	scripts/vendor_static.sh
+
+messages: setup ## extract and compile the translations (Italian source, English translation)
+	DEBUG=1 $(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=static/vendor
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf .venv .tools node_modules var staticfiles

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FascicoloConfig(AppConfig):
+    name = "fascicolo"
+    verbose_name = _("Fascicolo del Cittadino")
+
+    def ready(self):
+        from . import checks, groups  # noqa: F401  (registers system checks and the post_migrate hook)

@@ -1,0 +1,53 @@
+"""The clerks' groups and their permissions, kept in step with the models after every migrate.
+
+A group's permissions are given per app label and action, so a model added later to an app is
+covered without touching this file; an app that appears later gets a line here.
+"""
+
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+REGISTRY_OFFICE = "Ufficio anagrafe"
+REVENUE_OFFICE = "Ufficio tributi"
+SUPERVISOR = "Supervisore"
+
+GROUP_PERMISSIONS = {
+    # The registry office keeps the register: it records, corrects and reads people and households.
+    # Registry records are never deleted; a death or an emigration is an event.
+    REGISTRY_OFFICE: {"registry": ("add", "change", "view"), "certificates": ("add", "change", "view")},
+    # The revenue office runs debt positions, payments and reconciliation.
+    REVENUE_OFFICE: {"payments": ("add", "change", "view")},
+    # Supervisors read everything, including the audit trail, and change nothing.
+    SUPERVISOR: {
+        "registry": ("view",),
+        "certificates": ("view",),
+        "payments": ("view",),
+        "audit": ("view",),
+        "admin": ("view",),
+    },
+}
+
+
+def sync_groups():
+    from django.contrib.auth.models import Group, Permission
+
+    for group_name, grants in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        wanted = [
+            permission
+            for permission in Permission.objects.filter(content_type__app_label__in=grants).select_related(
+                "content_type"
+            )
+            if permission.codename.split("_", 1)[0] in grants[permission.content_type.app_label]
+        ]
+        group.permissions.set(wanted)
+
+
+@receiver(post_migrate)
+def _sync_groups_after_migrate(sender, **kwargs):
+    # post_migrate fires once per app, in INSTALLED_APPS order, and each app's permissions are
+    # created by its own signal: only the last app's signal sees them all.
+    from django.apps import apps
+
+    if sender.label == list(apps.get_app_configs())[-1].label:
+        sync_groups()

@@ -1,0 +1,26 @@
+from django.core.cache import cache
+from django.shortcuts import render
+
+from registry.models import Household, Person, RegistrationStatus
+
+STATS_CACHE_SECONDS = 300
+
+
+def _registry_stats():
+    # Counting 1.4 million rows on every home page view would be a click-day hazard: cache it.
+    return cache.get_or_set(
+        "home:registry-stats",
+        lambda: {
+            "residents": Person.objects.filter(registration_status=RegistrationStatus.RESIDENT).count(),
+            "households": Household.objects.filter(dissolved_on__isnull=True).count(),
+        },
+        STATS_CACHE_SECONDS,
+    )
+
+
+def home(request):
+    return render(request, "home.html", {"registry_stats": _registry_stats()})
+
+
+def accessibility(request):
+    return render(request, "accessibility.html")

@@ -1,0 +1,1 @@
+"""Debt positions, notices, gateways, receipts and reconciliation (pagoPA). Filled by the payments issue."""

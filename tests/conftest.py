@@ -1,0 +1,164 @@
+"""Fixtures shared by the whole suite: real services, a real Celery worker, headless Chromium.
+
+The suite runs against PostgreSQL and Redis (``scripts/with-services`` makes sure they answer);
+nothing the project owns is mocked.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an event loop in the main thread; the ORM calls the tests make beside
+# it are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Each test starts with an empty cache (the real Redis, under this run's key prefix)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def database_url_for_subprocess():
+    """The URL of the test database, for processes (workers, servers) the tests start."""
+    db = settings.DATABASES["default"]
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+class CeleryWorker:
+    """A real ``celery worker`` process consuming this run's queues."""
+
+    def __init__(self, queues=("default", "pdf"), concurrency=1):
+        self.queues = queues
+        self.concurrency = concurrency
+        self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
+        self.process = None
+        self.output = []
+        self._ready = threading.Event()
+
+    def start(self, timeout=60):
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "fascicolo.test_settings",
+            "DATABASE_URL": database_url_for_subprocess(),
+            "REDIS_URL": settings.REDIS_URL,
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        }
+        command = [
+            sys.executable, "-m", "celery", "-A", "fascicolo", "worker",
+            "--loglevel=INFO", f"--concurrency={self.concurrency}", "--pool=prefork",
+            f"--queues={','.join(self.queues)}", f"--hostname={self.name}",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        threading.Thread(target=self._read_output, daemon=True).start()
+        if not self._ready.wait(timeout):
+            self.stop()
+            raise RuntimeError("celery worker did not start:\n" + "".join(self.output[-40:]))
+        return self
+
+    def _read_output(self):
+        for line in self.process.stdout:
+            self.output.append(line)
+            if " ready." in line:
+                self._ready.set()
+
+    def kill(self, sig):
+        self.process.send_signal(sig)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real worker for one test; the test's data is committed so the worker can read it."""
+    from fascicolo.celery import app
+
+    # Messages left by an earlier test's worker must not leak into this one.
+    with app.connection_for_write() as conn:
+        for queue in ("default", "pdf"):
+            conn.default_channel.queue_purge(queue)
+    worker = CeleryWorker().start()
+    yield worker
+    worker.stop()
+
+
+def wait_until(predicate, timeout=30, interval=0.1, message="condition not met"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"{message} within {timeout} s")
+
+
+# --- Headless Chromium -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="it-IT", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page):
+    """Run axe-core inside the page against WCAG 2.0/2.1 A and AA; return the violations."""
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    return page.evaluate(
+        """async () => (await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
+        })).violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                  nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))"""
+    )
