@@ -56,6 +56,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "fascicolo",
+    "fascicolo.identity",
     "registry",
     "payments",
     "django.contrib.admin",

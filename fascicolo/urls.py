@@ -9,6 +9,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accesso/", include("fascicolo.identity.urls")),
     path("", views.home, name="home"),
     path("accessibilita/", views.accessibility, name="accessibility"),
 ]

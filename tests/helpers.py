@@ -1,0 +1,26 @@
+"""Helpers shared by tests."""
+
+from fascicolo.identity.loa import SESSION_LOA_KEY, LoA
+from fascicolo.identity.services import VerifiedIdentity, account_for_identity
+
+
+def login_resident(client, person_or_fiscal_code, level=LoA.L2, backend_id="test"):
+    """Sign a Django test client in as a resident at a level of assurance, as a strong login would.
+
+    Accepts a ``registry.Person`` or a bare codice fiscale (someone not in the registry). Browser
+    tests log in through the demo identity provider instead.
+    """
+    if isinstance(person_or_fiscal_code, str):
+        identity = VerifiedIdentity(person_or_fiscal_code, "Test", "Test", None, LoA(level), backend_id, "sub")
+    else:
+        person = person_or_fiscal_code
+        identity = VerifiedIdentity(
+            person.fiscal_code, person.given_name, person.family_name, person.birth_date, LoA(level), backend_id,
+            f"sub-{person.pk}",
+        )  # fmt: skip
+    user = account_for_identity(identity)
+    client.force_login(user)
+    session = client.session
+    session[SESSION_LOA_KEY] = int(level)
+    session.save()
+    return user
