@@ -45,9 +45,11 @@ def sync_groups():
 
 @receiver(post_migrate)
 def _sync_groups_after_migrate(sender, **kwargs):
-    # post_migrate fires once per app, in INSTALLED_APPS order, and each app's permissions are
-    # created by its own signal: only the last app's signal sees them all.
+    # post_migrate fires once per app that has a models module, in INSTALLED_APPS order, and each
+    # app's permissions are created by its own signal: only the last such app's signal sees them
+    # all. (Apps without models, such as drf_spectacular, never send it.)
     from django.apps import apps
 
-    if sender.label == list(apps.get_app_configs())[-1].label:
+    apps_with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender.label == apps_with_models[-1].label:
         sync_groups()

@@ -57,6 +57,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     "fascicolo",
     "fascicolo.identity",
+    "fascicolo.audit",
     "registry",
     "payments",
     "django.contrib.admin",

@@ -1,0 +1,110 @@
+"""The access log (*registro degli accessi*): every read and change of personal data by staff.
+
+One append-only table. Each entry carries the SHA-256 of the previous entry (``previous_hash``)
+and its own hash over a canonical serialisation of its fields plus that previous hash
+(``entry_hash``), so removing, reordering or editing any entry breaks the chain from there on;
+``manage.py verify_access_log`` walks it. Entries are written only by ``services.record_access``.
+
+References to the actor and the subject are plain ids without a database constraint: the log
+must outlive the accounts and records it mentions and must never be touched by a cascade, which
+is also why the actor's name and office are copied into the entry.
+"""
+
+import hashlib
+import json
+from datetime import UTC
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", _("Consultazione")
+    SEARCH = "search", _("Ricerca")
+    ADD = "add", _("Inserimento")
+    CHANGE = "change", _("Modifica")
+    DELETE = "delete", _("Cancellazione")
+    EXPORT = "export", _("Esportazione")
+
+
+class AccessLogEntry(models.Model):
+    sequence = models.PositiveBigIntegerField(_("numero progressivo"), unique=True, editable=False)
+    timestamp = models.DateTimeField(_("data e ora"), editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("operatore"),
+    )
+    actor_name = models.CharField(_("operatore"), max_length=300, blank=True)
+    actor_office = models.CharField(_("ufficio"), max_length=300, blank=True)
+    subject = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("persona interessata"),
+    )
+    action = models.CharField(_("operazione"), max_length=20, choices=AccessAction.choices)
+    object_model = models.CharField(_("tipo di dato"), max_length=100)
+    object_pk = models.CharField(_("identificativo del dato"), max_length=64, blank=True)
+    object_label = models.CharField(_("dato"), max_length=300, blank=True)
+    changes = models.JSONField(_("modifiche"), null=True, blank=True)
+    purpose = models.TextField(_("motivo dell'accesso"), blank=True)
+    request_id = models.CharField(_("identificativo della richiesta"), max_length=64, blank=True)
+    previous_hash = models.CharField(_("impronta precedente"), max_length=64)
+    entry_hash = models.CharField(_("impronta"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("accesso ai dati")
+        verbose_name_plural = _("accessi ai dati")
+        ordering = ["-sequence"]
+        indexes = [
+            models.Index(fields=["subject", "-sequence"], name="audit_entry_subject_idx"),
+            models.Index(fields=["actor", "-sequence"], name="audit_entry_actor_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.get_action_display()} {self.object_label}"
+
+    @property
+    def object_description(self):
+        """What was touched, for people: the model's name and the object's label."""
+        from django.apps import apps
+
+        try:
+            verbose = apps.get_model(self.object_model)._meta.verbose_name
+        except (LookupError, ValueError):
+            verbose = self.object_model
+        return f"{str(verbose).capitalize()}: {self.object_label}" if self.object_label else str(verbose)
+
+    def canonical_payload(self):
+        """The fields the hash covers, serialised the same way on every machine and database."""
+        data = {
+            "sequence": self.sequence,
+            "timestamp": self.timestamp.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_name": self.actor_name,
+            "actor_office": self.actor_office,
+            "subject_id": self.subject_id,
+            "action": str(self.action),
+            "object_model": self.object_model,
+            "object_pk": self.object_pk,
+            "object_label": self.object_label,
+            "changes": self.changes,
+            "purpose": self.purpose,
+            "request_id": self.request_id,
+            "previous_hash": self.previous_hash,
+        }
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def compute_hash(self):
+        return hashlib.sha256(self.canonical_payload()).hexdigest()
