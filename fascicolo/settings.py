@@ -180,20 +180,21 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Email -------------------------------------------------------------------------------------
-# With EMAIL_HOST set, mail goes out over SMTP; without it, each message is written as a file under
-# var/mail (development), so nothing is ever sent by accident.
+# Mail goes out over SMTP: to EMAIL_HOST when set, else to the local MTA on localhost:25. In
+# development (DEBUG, tests) without EMAIL_HOST each message is written as a file under var/mail,
+# so nothing is ever sent by accident.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Fascicolo del Cittadino <noreply@comune.example.it>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-if env("EMAIL_HOST"):
+if env("EMAIL_HOST") or not (DEBUG or env_bool("TESTING")):
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": env("EMAIL_HOST"),
-                "port": int(env("EMAIL_PORT", "587")),
+                "host": env("EMAIL_HOST", "localhost"),
+                "port": int(env("EMAIL_PORT", "587" if env("EMAIL_HOST") else "25")),
                 "username": env("EMAIL_HOST_USER", ""),
                 "password": env("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env_bool("EMAIL_USE_TLS", True),
+                "use_tls": env_bool("EMAIL_USE_TLS", bool(env("EMAIL_HOST"))),
                 "timeout": 10,
             },
         }
