@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "fascicolo",
     "fascicolo.identity",
     "fascicolo.audit",
+    "fascicolo.documents",
     "registry",
     "payments",
     "django.contrib.admin",
@@ -250,6 +251,12 @@ MUNICIPALITY = {
 # Demo mode: shows a banner on every page and allows demo backends outside DEBUG.
 DEMO_MODE = env_bool("DEMO_MODE", False)
 
+# --- Documents: the municipality's electronic seal (fascicolo.documents, docs/documents.md) --------
+# PEM or DER files. Unset in development/tests/demo: a self-signed pair is generated under var/seal/.
+SEAL_KEY_PATH = env("SEAL_KEY_PATH")
+SEAL_CERT_PATH = env("SEAL_CERT_PATH")
+SEAL_KEY_PASSPHRASE = env("SEAL_KEY_PASSPHRASE")
+
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -301,5 +308,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every rendering step and fontTools every font it subsets, at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
