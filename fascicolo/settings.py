@@ -57,6 +57,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     "fascicolo",
     "fascicolo.identity",
+    "fascicolo.dossier",
     "fascicolo.audit",
     "fascicolo.documents",
     "registry",
@@ -69,12 +70,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
     "fascicolo.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session and auth middleware, so it sees who the request was from (docs/dossier.md).
+    "fascicolo.privacy.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -259,14 +263,37 @@ SEAL_KEY_PASSPHRASE = env("SEAL_KEY_PASSPHRASE")
 
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The API framework (docs/api.md): bearer tokens or the browser session, residents at level 2,
+    # cursor pagination, RFC 9457 problem responses.
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "fascicolo.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["fascicolo.api.permissions.IsResidentWithLoA"],
+    "DEFAULT_PAGINATION_CLASS": "fascicolo.api.pagination.CursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "fascicolo.api.problems.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"api-tokens": env("API_TOKEN_RATE", "20/hour")},
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fascicolo del Cittadino API",
+    "DESCRIPTION": "The resident's dossier for the municipality's app. See docs/api.md.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI and Redoc from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "fascicolo.api.schema.add_problem_responses",
+    ],
 }
 
 # --- Security -----------------------------------------------------------------------------------

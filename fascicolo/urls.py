@@ -4,12 +4,18 @@ from django.urls import include, path
 
 from . import health, views
 
+# Under /api/ errors are RFC 9457 problem documents; elsewhere Django's pages (fascicolo/api/problems.py).
+handler404 = "fascicolo.api.problems.page_not_found"
+handler500 = "fascicolo.api.problems.server_error"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accesso/", include("fascicolo.identity.urls")),
+    path("area-personale/", include("fascicolo.dossier.urls")),
+    path("api/", include("fascicolo.api.urls")),
     path("", views.home, name="home"),
     path("accessibilita/", views.accessibility, name="accessibility"),
 ]

@@ -1,0 +1,204 @@
+"""What the area personale stores of its own: messages, correction requests, settings, API tokens.
+
+Registry data is read from ``registry`` and never copied here. Everything a resident owns is keyed
+by the resident's user account or codice fiscale, so lookups can always go through the owner's scope
+(see ``selectors``).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from registry.codicefiscale import validate_codice_fiscale
+
+
+class ResidentProfile(models.Model):
+    """The resident's own settings (*impostazioni*), beside what the registry knows of them.
+
+    The contact email chosen here never overwrites the registry's ``Person.email``: the registry
+    office keeps that one. A new address waits in ``pending_email`` until its link is followed.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dossier_profile")
+    email = models.EmailField(_("email di contatto verificata"), blank=True)
+    email_verified_at = models.DateTimeField(_("verificata il"), null=True, blank=True)
+    pending_email = models.EmailField(_("email in attesa di verifica"), blank=True)
+    pending_email_sent_at = models.DateTimeField(_("link inviato il"), null=True, blank=True)
+    digital_notices = models.BooleanField(
+        _("avvisi digitali"),
+        default=False,
+        help_text=_("Avvisi di pagamento per email invece che su carta"),
+    )
+    language = models.CharField(_("lingua"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("impostazioni del cittadino")
+        verbose_name_plural = _("impostazioni dei cittadini")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class Message(models.Model):
+    """A message from the municipality to a resident (*messaggio*), written by a clerk or the system.
+
+    Addressed to a registry person or, for someone not in this municipality's registry, to a bare
+    codice fiscale; ``recipient_fiscal_code`` is always filled so either kind is found the same way.
+    """
+
+    recipient_person = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("destinatario (persona in anagrafe)"),
+    )
+    recipient_fiscal_code = models.CharField(
+        _("codice fiscale del destinatario"),
+        max_length=16,
+        blank=True,
+        validators=[validate_codice_fiscale],
+        help_text=_("Per chi non è in anagrafe; ricavato dalla persona se vuoto"),
+    )
+    subject = models.CharField(_("oggetto"), max_length=200)
+    body = models.TextField(_("testo"))
+    created_at = models.DateTimeField(_("inviato il"), auto_now_add=True)
+    read_at = models.DateTimeField(_("letto il"), null=True, blank=True)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mittente"),
+        help_text=_("Vuoto per i messaggi inviati dal sistema"),
+    )
+
+    class Meta:
+        verbose_name = _("messaggio")
+        verbose_name_plural = _("messaggi")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient_fiscal_code", "-created_at"], name="message_recipient_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recipient_person__isnull=False) | ~Q(recipient_fiscal_code=""),
+                name="message_has_recipient",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    def save(self, *args, **kwargs):
+        if self.recipient_person_id and not self.recipient_fiscal_code:
+            self.recipient_fiscal_code = self.recipient_person.fiscal_code
+        super().save(*args, **kwargs)
+
+    @property
+    def is_read(self):
+        return self.read_at is not None
+
+
+class RectifiableDatum(models.TextChoices):
+    """The registry data a resident can ask to correct (*dato da rettificare*)."""
+
+    GIVEN_NAME = "given_name", _("Nome")
+    FAMILY_NAME = "family_name", _("Cognome")
+    SEX = "sex", _("Sesso")
+    BIRTH_DATE = "birth_date", _("Data di nascita")
+    BIRTH_PLACE = "birth_place", _("Luogo di nascita")
+    FISCAL_CODE = "fiscal_code", _("Codice fiscale")
+    CITIZENSHIP = "citizenship", _("Cittadinanza")
+    CIVIL_STATUS = "civil_status", _("Stato civile")
+    ADDRESS = "address", _("Indirizzo di residenza")
+    IDENTITY_DOCUMENT = "identity_document", _("Documento di identità")
+    HOUSEHOLD = "household", _("Composizione della famiglia")
+    OTHER = "other", _("Altro")
+
+
+class RectificationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Inviata")
+    IN_PROGRESS = "in_progress", _("In lavorazione")
+    ACCEPTED = "accepted", _("Accolta")
+    REJECTED = "rejected", _("Respinta")
+
+
+# The allowed status changes of a correction request; anything else is refused by the service.
+RECTIFICATION_TRANSITIONS = {
+    RectificationStatus.SUBMITTED: (RectificationStatus.IN_PROGRESS, RectificationStatus.REJECTED),
+    RectificationStatus.IN_PROGRESS: (RectificationStatus.ACCEPTED, RectificationStatus.REJECTED),
+    RectificationStatus.ACCEPTED: (),
+    RectificationStatus.REJECTED: (),
+}
+
+
+class RectificationRequest(models.Model):
+    """A resident's request to the registry office to correct a datum (*richiesta di rettifica*)."""
+
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="rectification_requests", verbose_name=_("persona")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("richiesta da")
+    )
+    datum = models.CharField(_("dato da rettificare"), max_length=30, choices=RectifiableDatum.choices)
+    correct_value = models.CharField(_("valore corretto"), max_length=300)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    status = models.CharField(
+        _("stato"), max_length=20, choices=RectificationStatus.choices, default=RectificationStatus.SUBMITTED
+    )
+    clerk_note = models.TextField(_("nota dell'ufficio"), blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gestita da"),
+    )
+    created_at = models.DateTimeField(_("inviata il"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("aggiornata il"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("richiesta di rettifica")
+        verbose_name_plural = _("richieste di rettifica")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="rectification_status_idx")]
+
+    def __str__(self):
+        return f"{self.get_datum_display()} — {self.person.fiscal_code}"
+
+    @property
+    def is_open(self):
+        return bool(RECTIFICATION_TRANSITIONS[RectificationStatus(self.status)])
+
+
+class ApiToken(models.Model):
+    """A short-lived bearer token for the municipality's app, created by a strong web login.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once. It carries the level of
+    assurance of the login that created it, so the API applies the same ``require_loa`` rules.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("nome"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("inizio del token"), max_length=12, editable=False)
+    loa = models.PositiveSmallIntegerField(_("livello di garanzia"))
+    created_at = models.DateTimeField(_("creato il"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("scade il"))
+    revoked_at = models.DateTimeField(_("revocato il"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("ultimo uso"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("token dell'app")
+        verbose_name_plural = _("token dell'app")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,261 @@
+"""Writes for the area personale: each one checks ownership, runs in a transaction, and leaves
+nothing half-written when it refuses."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from fascicolo.identity.services import fiscal_code_for_user, person_for_user
+from registry.codicefiscale import normalize, validate_codice_fiscale
+
+from . import selectors
+from .models import (
+    RECTIFICATION_TRANSITIONS,
+    ApiToken,
+    Message,
+    RectifiableDatum,
+    RectificationRequest,
+    RectificationStatus,
+    ResidentProfile,
+)
+
+EMAIL_VERIFICATION_SALT = "dossier.email-verification"
+EMAIL_VERIFICATION_MAX_AGE = timedelta(hours=48)
+API_TOKEN_LIFETIME = timedelta(hours=1)
+API_TOKEN_PREFIX = "fdc_"  # noqa: S105  (a public marker, not a secret)
+
+
+# --- Messages --------------------------------------------------------------------------------------
+
+
+def send_message(*, subject, body, recipient_person=None, recipient_fiscal_code="", sender=None):
+    """Send a message to a resident's area personale (by registry person or by codice fiscale).
+
+    The system (other apps, Celery tasks) calls this with no ``sender``; clerks write through the
+    admin, which calls it with themselves as sender.
+    """
+    if recipient_person is None and not recipient_fiscal_code:
+        raise ValidationError(_("Indicare il destinatario del messaggio."))
+    if recipient_fiscal_code:
+        recipient_fiscal_code = normalize(recipient_fiscal_code)
+        validate_codice_fiscale(recipient_fiscal_code)
+    message = Message(
+        recipient_person=recipient_person,
+        recipient_fiscal_code=recipient_fiscal_code,
+        subject=subject.strip()[:200],
+        body=body.strip(),
+        sender=sender,
+    )
+    message.full_clean()
+    message.save()
+    return message
+
+
+def mark_message_read(user, message_id):
+    """Mark one of the resident's messages read; reading it again keeps the first reading time."""
+    message = selectors.message_for(user, message_id)
+    if message.read_at is None:
+        # A conditional update: two tabs opening the same message record one reading time.
+        selectors.messages_for(user).filter(pk=message.pk, read_at__isnull=True).update(read_at=timezone.now())
+        message.refresh_from_db(fields=["read_at"])
+    return message
+
+
+# --- Correction requests --------------------------------------------------------------------------
+
+
+def submit_rectification(user, *, datum, correct_value, note=""):
+    person = person_for_user(user)
+    if person is None:
+        raise PermissionDenied(_("Solo chi è iscritto nell'anagrafe del Comune può chiedere una rettifica."))
+    if datum not in RectifiableDatum.values:
+        raise ValidationError({"datum": _("Scegli il dato da correggere.")})
+    correct_value = (correct_value or "").strip()
+    if not correct_value:
+        raise ValidationError({"correct_value": _("Indica il valore corretto.")})
+    request = RectificationRequest(
+        person=person, requested_by=user, datum=datum, correct_value=correct_value, note=(note or "").strip()
+    )
+    request.full_clean()
+    request.save()
+    return request
+
+
+@transaction.atomic
+def change_rectification_status(request, *, status, clerk, clerk_note=None):
+    """A clerk moves a correction request along ``RECTIFICATION_TRANSITIONS``; nothing else is allowed."""
+    locked = RectificationRequest.objects.select_for_update().get(pk=request.pk)
+    current = RectificationStatus(locked.status)
+    target = RectificationStatus(status)
+    if target != current and target not in RECTIFICATION_TRANSITIONS[current]:
+        raise ValidationError(
+            _("Una richiesta «%(current)s» non può passare a «%(target)s».")
+            % {"current": current.label, "target": target.label}
+        )
+    if target in (RectificationStatus.REJECTED,) and not (clerk_note or locked.clerk_note):
+        raise ValidationError({"clerk_note": _("Spiega al cittadino perché la richiesta è respinta.")})
+    locked.status = target
+    locked.handled_by = clerk
+    if clerk_note is not None:
+        locked.clerk_note = clerk_note
+    locked.save(update_fields=["status", "handled_by", "clerk_note", "updated_at"])
+    if target != current:
+        send_message(
+            recipient_person=locked.person,
+            subject=_("Richiesta di rettifica: %(status)s") % {"status": target.label},
+            body=_("La tua richiesta di rettifica del dato «%(datum)s» è ora «%(status)s».")
+            % {"datum": locked.get_datum_display(), "status": target.label}
+            + (f"\n\n{locked.clerk_note}" if locked.clerk_note else ""),
+            sender=clerk,
+        )
+    return locked
+
+
+# --- Settings ---------------------------------------------------------------------------------------
+
+
+def _profile(user):
+    profile, _created = ResidentProfile.objects.get_or_create(user=user)
+    return profile
+
+
+@transaction.atomic
+def update_preferences(user, *, digital_notices=None, language=None):
+    profile = _profile(user)
+    if language is not None:
+        if language not in dict(settings.LANGUAGES):
+            raise ValidationError({"language": _("Lingua non disponibile.")})
+        profile.language = language
+    if digital_notices is not None:
+        if digital_notices and not profile.email:
+            raise ValidationError(
+                {"digital_notices": _("Per ricevere gli avvisi per email verifica prima un indirizzo email.")}
+            )
+        profile.digital_notices = bool(digital_notices)
+    profile.save()
+    return profile
+
+
+def email_verification_token(user, email):
+    return signing.dumps({"u": user.pk, "e": email}, salt=EMAIL_VERIFICATION_SALT, compress=True)
+
+
+@transaction.atomic
+def request_email_change(user, email):
+    """Remember the new address as pending and send it a signed link that expires.
+
+    The verified address (and the registry's own) stay as they are until the link is followed.
+    """
+    email = (email or "").strip()
+    validate_email(email)
+    profile = _profile(user)
+    profile.pending_email = email
+    profile.pending_email_sent_at = timezone.now()
+    profile.save(update_fields=["pending_email", "pending_email_sent_at", "updated_at"])
+    link = settings.SITE_URL + reverse("dossier:verify_email", args=[email_verification_token(user, email)])
+    language = profile.language or translation.get_language()
+    transaction.on_commit(lambda: _send_verification_email(email, link, language))
+    return profile
+
+
+def _send_verification_email(email, link, language):
+    with translation.override(language):
+        context = {"link": link, "hours": int(EMAIL_VERIFICATION_MAX_AGE.total_seconds() // 3600)}
+        send_mail(
+            subject=_("Conferma il tuo indirizzo email"),
+            message=render_to_string("dossier/email/verify_email.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+
+
+class EmailVerificationError(ValueError):
+    pass
+
+
+@transaction.atomic
+def verify_email(user, token):
+    """Follow a verification link: the pending address becomes the verified contact email."""
+    try:
+        data = signing.loads(token, salt=EMAIL_VERIFICATION_SALT, max_age=EMAIL_VERIFICATION_MAX_AGE.total_seconds())
+    except signing.SignatureExpired as exc:
+        raise EmailVerificationError(_("Il link è scaduto: chiedi un nuovo link da Impostazioni.")) from exc
+    except signing.BadSignature as exc:
+        raise EmailVerificationError(_("Il link non è valido.")) from exc
+    if data.get("u") != user.pk:
+        raise EmailVerificationError(_("Il link è stato inviato a un altro utente: accedi con la tua identità."))
+    profile = ResidentProfile.objects.select_for_update().filter(user=user).first()
+    if profile is None or profile.pending_email != data.get("e"):
+        if profile is not None and profile.email == data.get("e"):
+            return profile  # the link was followed twice: nothing more to do
+        raise EmailVerificationError(_("Il link non corrisponde più all'indirizzo in attesa di verifica."))
+    profile.email = profile.pending_email
+    profile.email_verified_at = timezone.now()
+    profile.pending_email = ""
+    profile.pending_email_sent_at = None
+    profile.save()
+    return profile
+
+
+# --- API tokens -------------------------------------------------------------------------------------
+
+
+def hash_token(raw):
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_api_token(user, *, name, loa):
+    """A new bearer token for the app, valid for ``API_TOKEN_LIFETIME``; returns (token, raw key).
+
+    The raw key is shown once and never stored.
+    """
+    if fiscal_code_for_user(user) is None:
+        raise PermissionDenied(_("Solo i cittadini possono creare token per l'app."))
+    name = (name or "").strip()[:100] or _("App del Comune")
+    raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_hash=hash_token(raw),
+        prefix=raw[: len(API_TOKEN_PREFIX) + 6],
+        loa=int(loa),
+        expires_at=timezone.now() + API_TOKEN_LIFETIME,
+    )
+    return token, raw
+
+
+def revoke_api_token(user, token_id):
+    token = selectors.token_for(user, token_id)
+    if token.revoked_at is None:
+        selectors.tokens_for(user).filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+def token_for_key(raw):
+    """The live token for a raw bearer key, or ``None`` (unknown, expired or revoked)."""
+    if not raw or not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        # Written at most once a minute: a busy app must not turn every read into a write.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
