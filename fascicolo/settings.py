@@ -57,12 +57,15 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     "fascicolo",
     "fascicolo.identity",
+    # Before "allauth": its templates restyle allauth's pages with Bootstrap Italia.
+    "fascicolo.staff",
+    "fascicolo.security",
     "fascicolo.dossier",
     "fascicolo.audit",
     "fascicolo.documents",
     "registry",
     "payments",
-    "django.contrib.admin",
+    "fascicolo.staff.apps.StaffAdminConfig",  # django.contrib.admin, behind the clerks' second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,6 +74,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +91,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "fascicolo.security.middleware.SessionLifetimeMiddleware",
+    "fascicolo.staff.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -211,6 +220,35 @@ else:
             "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
         }
     }
+
+# --- Clerks' sign-in (docs/staff-auth.md) --------------------------------------------------------
+# Clerks sign in with username, password and a mandatory second factor (allauth MFA: TOTP and
+# recovery codes); residents never use a password (SPID/CIE), so signup is closed.
+ACCOUNT_ADAPTER = "fascicolo.staff.adapters.StaffAccountAdapter"
+MFA_ADAPTER = "fascicolo.staff.adapters.StaffMFAAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_SESSION_REMEMBER = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_TOLERANCE = 1  # one 30 s step either side: phones' clocks drift
+# Failed logins (password and second-factor code), counted in the cache (Redis): shared by every
+# web process. "<n>/<period>/ip" per client address, "<n>/<period>/key" per account.
+ACCOUNT_RATE_LIMITS = {"login_failed": env("STAFF_LOGIN_FAILED_LIMITS", "20/15m/ip,5/15m/key")}
+# Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: use REMOTE_ADDR).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+
+# --- Session lifetime (docs/staff-auth.md) --------------------------------------------------------
+SESSION_IDLE_TIMEOUT = int(env("SESSION_IDLE_TIMEOUT", "900"))
+SESSION_ABSOLUTE_TIMEOUT = int(env("SESSION_ABSOLUTE_TIMEOUT", str(8 * 3600)))
+STAFF_SESSION_IDLE_TIMEOUT = int(env("STAFF_SESSION_IDLE_TIMEOUT", "1800"))
+STAFF_SESSION_ABSOLUTE_TIMEOUT = int(env("STAFF_SESSION_ABSOLUTE_TIMEOUT", str(10 * 3600)))
+SESSION_TIMEOUT_WARNING = int(env("SESSION_TIMEOUT_WARNING", "120"))
+# Activity is written to the session at most once in this many seconds.
+SESSION_ACTIVITY_RESOLUTION = 60
+# The cookie outlives no session: the database row is cleaned up (clearsessions) after it.
+SESSION_COOKIE_AGE = max(SESSION_ABSOLUTE_TIMEOUT, STAFF_SESSION_ABSOLUTE_TIMEOUT)
 
 # --- Language and time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "it"

@@ -14,6 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accesso/", include("fascicolo.identity.urls")),
+    path("personale/", include("allauth.urls")),
+    path("sessione/", include("fascicolo.security.urls")),
     path("area-personale/", include("fascicolo.dossier.urls")),
     path("api/", include("fascicolo.api.urls")),
     path("", views.home, name="home"),
