@@ -1,0 +1,704 @@
+# ruff: noqa: S608 -- SQL here is assembled from table and column names defined in this module; every value is a parameter.
+"""Import of an ANPR-style export of residents (``manage.py import_residents``).
+
+The file format is documented in docs/import-format.md. The import runs in three steps, inside one
+transaction so that a failure at any point leaves the database as it was:
+
+1. Every row is read and validated in Python (codice fiscale through ``parse_codice_fiscale``, dates,
+   ANPR codes, lengths, duplicates, household consistency). A bad row goes to the reject file with its
+   line number and the reason; a good row is streamed into a temporary staging table (``COPY`` on
+   PostgreSQL, batched inserts on SQLite) while the next rows are read.
+2. Households left without a head (their head's row was rejected and none is registered) are taken
+   out of the staging table and rejected too.
+3. Set-based SQL moves the staging table into the registry: addresses, households, people, spouse
+   links, memberships, citizenships and the birth or immigration event. Each statement inserts only
+   what is missing and updates only what differs, keyed by codice fiscale and household code, so
+   running the same file twice changes nothing.
+"""
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .codicefiscale import InvalidCodiceFiscale, parse_codice_fiscale
+from .models import (
+    Address,
+    Citizenship,
+    CivilStatus,
+    CohabitationKind,
+    EventKind,
+    Household,
+    HouseholdKind,
+    Membership,
+    Person,
+    RegistryEvent,
+    Relationship,
+)
+
+# The columns of the file, in order (docs/import-format.md).
+COLUMNS = (
+    "codice_fiscale",
+    "cognome",
+    "nome",
+    "sesso",
+    "data_nascita",
+    "luogo_nascita",
+    "codice_luogo_nascita",
+    "provincia_nascita",
+    "stato_nascita",
+    "cittadinanze",
+    "stato_civile",
+    "data_stato_civile",
+    "codice_fiscale_coniuge",
+    "codice_famiglia",
+    "tipo_famiglia",
+    "specie_convivenza",
+    "denominazione_convivenza",
+    "relazione_parentela",
+    "data_decorrenza",
+    "specie_via",
+    "denominazione_via",
+    "civico",
+    "esponente",
+    "scala",
+    "interno",
+    "cap",
+    "tipo_iscrizione",
+    "data_iscrizione",
+    "luogo_provenienza",
+    "codice_luogo_provenienza",
+    "email",
+    "id_anpr",
+)
+REQUIRED = frozenset(
+    (
+        "codice_fiscale", "cognome", "nome", "sesso", "data_nascita", "luogo_nascita", "codice_luogo_nascita",
+        "stato_nascita", "cittadinanze", "stato_civile", "codice_famiglia", "tipo_famiglia", "relazione_parentela",
+        "data_decorrenza", "specie_via", "denominazione_via", "civico", "cap", "tipo_iscrizione", "data_iscrizione",
+    )
+)  # fmt: skip
+MAX_LENGTHS = {
+    "cognome": 100,
+    "nome": 100,
+    "luogo_nascita": 100,
+    "denominazione_convivenza": 200,
+    "codice_famiglia": 20,
+    "specie_via": 30,
+    "denominazione_via": 200,
+    "civico": 10,
+    "esponente": 10,
+    "scala": 10,
+    "interno": 10,
+    "luogo_provenienza": 100,
+    "email": 254,
+    "id_anpr": 20,
+}
+MAX_CITIZENSHIPS = 3
+
+# The staging table: the cleaned row, one column per field the load needs.
+STAGING = "registry_import_staging"
+STAGING_COLUMNS = (
+    ("line_no", "integer"),
+    ("fiscal_code", "varchar(16)"),
+    ("family_name", "varchar(100)"),
+    ("given_name", "varchar(100)"),
+    ("sex", "varchar(1)"),
+    ("birth_date", "date"),
+    ("birth_place", "varchar(100)"),
+    ("birth_place_code", "varchar(4)"),
+    ("birth_province", "varchar(2)"),
+    ("birth_country", "varchar(2)"),
+    ("citizenship_1", "varchar(2)"),
+    ("citizenship_2", "varchar(2)"),
+    ("citizenship_3", "varchar(2)"),
+    ("civil_status", "smallint"),
+    ("civil_status_date", "date"),
+    ("spouse_fiscal_code", "varchar(16)"),
+    ("household_code", "varchar(20)"),
+    ("household_kind", "varchar(20)"),
+    ("cohabitation_kind", "smallint"),
+    ("cohabitation_name", "varchar(200)"),
+    ("relationship", "smallint"),
+    ("is_head", "boolean"),
+    ("started_on", "date"),
+    ("toponym", "varchar(30)"),
+    ("street", "varchar(200)"),
+    ("civic_number", "varchar(10)"),
+    ("civic_suffix", "varchar(10)"),
+    ("staircase", "varchar(10)"),
+    ("interior", "varchar(10)"),
+    ("postal_code", "varchar(5)"),
+    ("registration_kind", "varchar(30)"),
+    ("registration_date", "date"),
+    ("origin_name", "varchar(100)"),
+    ("origin_code", "varchar(4)"),
+    ("email", "varchar(254)"),
+    ("anpr_id", "varchar(20)"),
+)
+STAGING_NAMES = tuple(name for name, _ in STAGING_COLUMNS)
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_PROVINCE = re.compile(r"^[A-Z]{2}$")
+_BELFIORE = re.compile(r"^[A-Z]\d{3}$")
+_POSTAL_CODE = re.compile(r"^\d{5}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CIVIL_STATUSES = frozenset(str(value) for value in CivilStatus.values)
+RELATIONSHIPS = frozenset(str(value) for value in Relationship.values)
+COHABITATION_KINDS = frozenset(str(value) for value in CohabitationKind.values)
+HOUSEHOLD_KINDS = {"F": HouseholdKind.FAMILY.value, "C": HouseholdKind.COHABITATION.value}
+REGISTRATION_KINDS = {"N": EventKind.BIRTH.value, "I": EventKind.IMMIGRATION.value}
+FAMILY_HEAD = str(Relationship.HEAD.value)
+COHABITATION_HEAD = str(Relationship.COHABITATION_HEAD.value)
+
+
+class RowRejected(ValueError):
+    """A row that cannot be loaded; the message (Italian) goes to the reject file."""
+
+
+class ImportFailed(Exception):
+    """The file as a whole cannot be imported (unreadable, wrong header, database error)."""
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    people_created: int = 0
+    people_updated: int = 0
+    households_created: int = 0
+    households_updated: int = 0
+    memberships_created: int = 0
+    memberships_closed: int = 0
+    events_created: int = 0
+    rejects: list = field(default_factory=list)  # (line number, reason)
+    reject_path: Path | None = None
+
+
+# --- Row validation ------------------------------------------------------------------------------
+
+
+class RowValidator:
+    """Checks one row at a time and remembers what earlier rows said (duplicates, households)."""
+
+    def __init__(self):
+        self.fiscal_codes = {}  # code → line
+        self.households = {}  # household code → (kind, cohabitation data, address, line)
+        self.heads = {}  # household code → line of its head
+        self.municipality_code = settings.MUNICIPALITY["belfiore_code"]
+
+    def clean(self, row, line_no):
+        """Return the staging tuple for ``row`` or raise ``RowRejected`` with the reason."""
+        if len(row) != len(COLUMNS):
+            raise RowRejected(f"numero di colonne errato: attese {len(COLUMNS)}, trovate {len(row)}")
+        values = dict(zip(COLUMNS, (value.strip() for value in row), strict=True))
+        for name in REQUIRED:
+            if not values[name]:
+                raise RowRejected(f"campo obbligatorio mancante: {name}")
+        for name, limit in MAX_LENGTHS.items():
+            if len(values[name]) > limit:
+                raise RowRejected(f"{name} troppo lungo: al massimo {limit} caratteri")
+
+        try:
+            cf = parse_codice_fiscale(values["codice_fiscale"])
+        except InvalidCodiceFiscale as exc:
+            raise RowRejected(f"codice_fiscale: {exc}") from exc
+        sex = values["sesso"].upper()
+        if sex not in ("M", "F"):
+            raise RowRejected("sesso: deve essere M o F")
+        birth_date = parse_date(values, "data_nascita")
+        if cf.sex != sex or cf.birth_date != birth_date:
+            raise RowRejected("codice_fiscale: non corrisponde a sesso e data di nascita")
+        birth_place_code = values["codice_luogo_nascita"].upper()
+        if birth_place_code != cf.birthplace_code:
+            raise RowRejected("codice_fiscale: non corrisponde al codice del luogo di nascita")
+        birth_province = values["provincia_nascita"].upper()
+        if birth_province and not _PROVINCE.match(birth_province):
+            raise RowRejected("provincia_nascita: deve essere la sigla di due lettere")
+        birth_country = values["stato_nascita"].upper()
+        if not _COUNTRY.match(birth_country):
+            raise RowRejected("stato_nascita: deve essere un codice ISO 3166 di due lettere")
+
+        citizenships = [c.strip().upper() for c in values["cittadinanze"].split(";") if c.strip()]
+        if not citizenships or len(citizenships) > MAX_CITIZENSHIPS or len(set(citizenships)) != len(citizenships):
+            raise RowRejected(f"cittadinanze: da una a {MAX_CITIZENSHIPS} cittadinanze diverse, separate da ';'")
+        if not all(_COUNTRY.match(c) for c in citizenships):
+            raise RowRejected("cittadinanze: ogni cittadinanza è un codice ISO 3166 di due lettere")
+        citizenships += [""] * (MAX_CITIZENSHIPS - len(citizenships))
+
+        civil_status = values["stato_civile"]
+        if civil_status not in CIVIL_STATUSES:
+            raise RowRejected(f"stato_civile: codice sconosciuto {civil_status!r} (tabella ANPR 1)")
+        civil_status_date = parse_date(values, "data_stato_civile") if values["data_stato_civile"] else None
+        spouse_code = ""
+        if values["codice_fiscale_coniuge"]:
+            try:
+                spouse_code = parse_codice_fiscale(values["codice_fiscale_coniuge"]).code
+            except InvalidCodiceFiscale as exc:
+                raise RowRejected(f"codice_fiscale_coniuge: {exc}") from exc
+            if spouse_code == cf.code:
+                raise RowRejected("codice_fiscale_coniuge: uguale al codice fiscale della persona")
+
+        household_code = values["codice_famiglia"]
+        household_kind = HOUSEHOLD_KINDS.get(values["tipo_famiglia"].upper())
+        if household_kind is None:
+            raise RowRejected("tipo_famiglia: deve essere F (famiglia anagrafica) o C (convivenza)")
+        cohabitation_kind = values["specie_convivenza"]
+        if household_kind == HouseholdKind.COHABITATION:
+            if cohabitation_kind not in COHABITATION_KINDS:
+                raise RowRejected("specie_convivenza: codice mancante o sconosciuto (tabella ANPR 27)")
+        elif cohabitation_kind or values["denominazione_convivenza"]:
+            raise RowRejected("specie_convivenza e denominazione_convivenza valgono solo per le convivenze")
+        relationship = values["relazione_parentela"]
+        if relationship not in RELATIONSHIPS:
+            raise RowRejected(f"relazione_parentela: codice sconosciuto {relationship!r} (tabella ANPR 5)")
+        is_head = relationship in (FAMILY_HEAD, COHABITATION_HEAD)
+        expected_head = COHABITATION_HEAD if household_kind == HouseholdKind.COHABITATION else FAMILY_HEAD
+        if is_head and relationship != expected_head:
+            raise RowRejected("relazione_parentela: l'intestatario non corrisponde al tipo di famiglia")
+        started_on = parse_date(values, "data_decorrenza")
+        if started_on < birth_date:
+            raise RowRejected("data_decorrenza: precede la data di nascita")
+
+        postal_code = values["cap"]
+        if not _POSTAL_CODE.match(postal_code):
+            raise RowRejected("cap: deve avere cinque cifre")
+        registration_kind = REGISTRATION_KINDS.get(values["tipo_iscrizione"].upper())
+        if registration_kind is None:
+            raise RowRejected("tipo_iscrizione: deve essere N (nascita) o I (immigrazione)")
+        registration_date = parse_date(values, "data_iscrizione")
+        if registration_date < birth_date:
+            raise RowRejected("data_iscrizione: precede la data di nascita")
+        origin_code = values["codice_luogo_provenienza"].upper()
+        if origin_code and not _BELFIORE.match(origin_code):
+            raise RowRejected("codice_luogo_provenienza: deve essere un codice catastale (es. H501 o Z110)")
+        email = values["email"]
+        if email and not _EMAIL.match(email):
+            raise RowRejected("email: indirizzo non valido")
+
+        # Checks across rows: duplicates and one description per household.
+        previous = self.fiscal_codes.get(cf.code)
+        if previous is not None:
+            raise RowRejected(f"codice fiscale duplicato: già presente alla riga {previous}")
+        address = (
+            values["specie_via"],
+            values["denominazione_via"],
+            values["civico"],
+            values["esponente"],
+            values["scala"],
+            values["interno"],
+            postal_code,
+        )
+        household = (household_kind, cohabitation_kind, values["denominazione_convivenza"], hash(address))
+        known = self.households.get(household_code)
+        if known is not None and known[0] != household:
+            raise RowRejected(f"famiglia {household_code}: tipo o indirizzo diversi da quelli della riga {known[1]}")
+        if is_head and household_code in self.heads:
+            raise RowRejected(
+                f"famiglia {household_code}: ha già un intestatario alla riga {self.heads[household_code]}"
+            )
+        self.fiscal_codes[cf.code] = line_no
+        if known is None:
+            self.households[household_code] = (household, line_no)
+        if is_head:
+            self.heads[household_code] = line_no
+
+        return (
+            line_no,
+            cf.code,
+            values["cognome"],
+            values["nome"],
+            sex,
+            birth_date,
+            values["luogo_nascita"],
+            birth_place_code,
+            birth_province,
+            birth_country,
+            *citizenships,
+            int(civil_status),
+            civil_status_date,
+            spouse_code,
+            household_code,
+            household_kind,
+            int(cohabitation_kind) if cohabitation_kind else None,
+            values["denominazione_convivenza"],
+            int(relationship),
+            is_head,
+            started_on,
+            *address,
+            registration_kind,
+            registration_date,
+            values["luogo_provenienza"],
+            origin_code,
+            email,
+            values["id_anpr"] or None,
+        )
+
+
+def parse_date(values, name):
+    value = values[name]
+    if not _DATE.match(value):
+        raise RowRejected(f"{name}: data non valida {value!r}, usare AAAA-MM-GG")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RowRejected(f"{name}: data inesistente {value!r}") from None
+
+
+# --- Staging -------------------------------------------------------------------------------------
+
+
+class _PostgresStaging:
+    """A temporary table filled with COPY: rows stream to the server while the next ones are read."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def create(self):
+        columns = ", ".join(f"{name} {kind}" for name, kind in STAGING_COLUMNS)
+        # Temporary: no WAL, private to this session. Dropped at the end (or with the transaction,
+        # which a caller's outer transaction may hold open).
+        self.cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGING}")
+        self.cursor.execute(f"CREATE TEMPORARY TABLE {STAGING} ({columns}) ON COMMIT DROP")
+
+    def writer(self):
+        return self.cursor.copy(f"COPY {STAGING} ({', '.join(STAGING_NAMES)}) FROM STDIN")
+
+    def analyze(self):
+        self.cursor.execute(f"ANALYZE {STAGING}")
+
+    def drop(self):
+        self.cursor.execute(f"DROP TABLE pg_temp.{STAGING}")
+
+
+class _SQLiteStaging:
+    """The development path: the same staging table, filled with batched inserts."""
+
+    BATCH = 2000
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def create(self):
+        columns = ", ".join(f"{name} {kind}" for name, kind in STAGING_COLUMNS)
+        self.cursor.execute(f"DROP TABLE IF EXISTS temp.{STAGING}")
+        self.cursor.execute(f"CREATE TEMPORARY TABLE {STAGING} ({columns})")
+
+    def writer(self):
+        return _BatchedInsert(self.cursor, self.BATCH)
+
+    def analyze(self):
+        self.cursor.execute(f"CREATE INDEX temp.{STAGING}_cf ON {STAGING} (fiscal_code)")
+        self.cursor.execute(f"CREATE INDEX temp.{STAGING}_household ON {STAGING} (household_code)")
+
+    def drop(self):
+        self.cursor.execute(f"DROP TABLE temp.{STAGING}")
+
+
+class _BatchedInsert:
+    def __init__(self, cursor, batch):
+        self.cursor, self.batch, self.rows = cursor, batch, []
+        placeholders = ", ".join(["%s"] * len(STAGING_NAMES))
+        self.sql = f"INSERT INTO {STAGING} ({', '.join(STAGING_NAMES)}) VALUES ({placeholders})"
+
+    def __enter__(self):
+        return self
+
+    def write_row(self, row):
+        self.rows.append(row)
+        if len(self.rows) >= self.batch:
+            self.flush()
+
+    def flush(self):
+        if self.rows:
+            self.cursor.executemany(self.sql, self.rows)
+            self.rows = []
+
+    def __exit__(self, exc_type, *exc):
+        if exc_type is None:
+            self.flush()
+
+
+# --- Load: set-based SQL from the staging table into the registry ------------------------------------
+
+
+def _tables():
+    return {
+        "staging": STAGING,
+        "address": Address._meta.db_table,
+        "household": Household._meta.db_table,
+        "person": Person._meta.db_table,
+        "membership": Membership._meta.db_table,
+        "citizenship": Citizenship._meta.db_table,
+        "event": RegistryEvent._meta.db_table,
+    }
+
+
+def _differs(pairs):
+    """SQL true when any (left, right) pair differs, NULLs compared as values."""
+    operator = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    return "(" + " OR ".join(f"{left} {operator} {right}" for left, right in pairs) + ")"
+
+
+ADDRESS_KEY = ("toponym", "street", "civic_number", "civic_suffix", "staircase", "interior", "postal_code")
+
+
+def _address_match(address_alias, staging_alias):
+    key = " AND ".join(f"{address_alias}.{column} = {staging_alias}.{column}" for column in ADDRESS_KEY)
+    return f"{key} AND {address_alias}.municipality_istat = %s"
+
+
+PERSON_FIELDS = (
+    ("family_name", "family_name"),
+    ("given_name", "given_name"),
+    ("sex", "sex"),
+    ("birth_date", "birth_date"),
+    ("birth_place", "birth_place"),
+    ("birth_place_code", "birth_place_code"),
+    ("birth_province", "birth_province"),
+    ("birth_country", "birth_country"),
+    ("civil_status", "civil_status"),
+    ("civil_status_date", "civil_status_date"),
+    ("email", "email"),
+)
+
+
+def _reject_headless_households(cursor, t):
+    """Rows of a household that has no head in the file nor in the register cannot be loaded."""
+    cursor.execute(
+        f"""
+        SELECT s.line_no, s.household_code FROM {t["staging"]} s
+        WHERE NOT EXISTS (SELECT 1 FROM {t["staging"]} h WHERE h.household_code = s.household_code AND h.is_head)
+          AND NOT EXISTS (
+              SELECT 1 FROM {t["membership"]} m JOIN {t["household"]} hh ON hh.id = m.household_id
+              WHERE hh.code = s.household_code AND m.ended_on IS NULL AND m.relationship IN (%s, %s))
+        """,
+        [Relationship.HEAD.value, Relationship.COHABITATION_HEAD.value],
+    )
+    headless = cursor.fetchall()
+    if headless:
+        codes = sorted({code for _, code in headless})
+        placeholders = ", ".join(["%s"] * len(codes))
+        cursor.execute(f"DELETE FROM {t['staging']} WHERE household_code IN ({placeholders})", codes)
+    return [(line, f"famiglia {code}: nessun intestatario valido nel file né nel registro") for line, code in headless]
+
+
+def _load(cursor, result):
+    t = _tables()
+    municipality = settings.MUNICIPALITY
+    istat = municipality["istat_code"]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    heads = f"{t['staging']} s WHERE s.is_head"
+
+    # Addresses: one per household, reused when the same address is already registered.
+    key = ", ".join(f"s.{column}" for column in ADDRESS_KEY)
+    cursor.execute(
+        f"""
+        INSERT INTO {t["address"]} ({", ".join(ADDRESS_KEY)}, municipality_name, municipality_istat,
+                                    municipality_belfiore, province)
+        SELECT DISTINCT {key}, %s, %s, %s, %s FROM {heads}
+          AND NOT EXISTS (SELECT 1 FROM {t["address"]} a WHERE {_address_match("a", "s")})
+        """,
+        [municipality["name"].removeprefix("Comune di ").strip(), istat, municipality["belfiore_code"],
+         municipality["province"], istat],
+    )  # fmt: skip
+
+    # Households, keyed by code; the head's row describes the household.
+    key_columns = ", ".join(ADDRESS_KEY)
+    heads_with_address = f"""
+        (SELECT * FROM {heads}) s
+        JOIN (SELECT min(id) AS id, {key_columns} FROM {t["address"]} WHERE municipality_istat = %s
+              GROUP BY {key_columns}) a ON {" AND ".join(f"a.{c} = s.{c}" for c in ADDRESS_KEY)}
+    """
+    household = t["household"]
+    cursor.execute(
+        f"""
+        UPDATE {household} SET kind = u.household_kind, cohabitation_kind = u.cohabitation_kind,
+               name = u.cohabitation_name, address_id = u.address_id
+        FROM (SELECT s.household_code, s.household_kind, s.cohabitation_kind, s.cohabitation_name,
+                     a.id AS address_id
+              FROM {heads_with_address}) u
+        WHERE {household}.code = u.household_code AND {_differs([
+            (f"{household}.kind", "u.household_kind"),
+            (f"{household}.cohabitation_kind", "u.cohabitation_kind"),
+            (f"{household}.name", "u.cohabitation_name"),
+            (f"{household}.address_id", "u.address_id"),
+        ])}
+        """,
+        [istat],
+    )  # fmt: skip
+    result.households_updated = cursor.rowcount
+    cursor.execute(
+        f"""
+        INSERT INTO {household} (code, kind, cohabitation_kind, name, address_id, formed_on)
+        SELECT s.household_code, s.household_kind, s.cohabitation_kind, s.cohabitation_name, a.id, s.started_on
+        FROM {heads_with_address}
+        WHERE NOT EXISTS (SELECT 1 FROM {household} h WHERE h.code = s.household_code)
+        """,
+        [istat],
+    )
+    result.households_created = cursor.rowcount
+
+    # People, keyed by codice fiscale: update what differs, insert who is new.
+    person = t["person"]
+    cursor.execute(
+        f"""
+        UPDATE {person} SET {", ".join(f"{column} = s.{source}" for column, source in PERSON_FIELDS)},
+               anpr_id = COALESCE(s.anpr_id, {person}.anpr_id), updated_at = %s
+        FROM {t["staging"]} s
+        WHERE {person}.fiscal_code = s.fiscal_code
+          AND {_differs([(f"{person}.{column}", f"s.{source}") for column, source in PERSON_FIELDS]
+                        + [(f"{person}.anpr_id", f"COALESCE(s.anpr_id, {person}.anpr_id)")])}
+        """,
+        [now],
+    )  # fmt: skip
+    result.people_updated = cursor.rowcount
+    columns = ", ".join(column for column, _ in PERSON_FIELDS)
+    sources = ", ".join(f"s.{source}" for _, source in PERSON_FIELDS)
+    cursor.execute(
+        f"""
+        INSERT INTO {person} (fiscal_code, {columns}, anpr_id, registration_status, death_place,
+                              created_at, updated_at)
+        SELECT s.fiscal_code, {sources}, s.anpr_id, 'resident', '', %s, %s FROM {t["staging"]} s
+        WHERE NOT EXISTS (SELECT 1 FROM {person} p WHERE p.fiscal_code = s.fiscal_code)
+        """,
+        [now, now],
+    )
+    result.people_created = cursor.rowcount
+
+    # Spouse or civil partner, when the other person is in the register.
+    cursor.execute(
+        f"""
+        UPDATE {person} SET spouse_id = u.spouse_id
+        FROM (SELECT s.fiscal_code, sp.id AS spouse_id FROM {t["staging"]} s
+              JOIN {person} sp ON sp.fiscal_code = s.spouse_fiscal_code
+              WHERE s.spouse_fiscal_code <> '') u
+        WHERE {person}.fiscal_code = u.fiscal_code AND {_differs([(f"{person}.spouse_id", "u.spouse_id")])}
+        """
+    )
+
+    # Memberships: whoever now lives in another household leaves the old one the day they join the new.
+    resolved = f"""
+        {t["staging"]} s JOIN {person} p ON p.fiscal_code = s.fiscal_code
+        JOIN {t["household"]} h ON h.code = s.household_code
+    """
+    membership = t["membership"]
+    cursor.execute(
+        f"""
+        UPDATE {membership} SET ended_on = u.ended_on
+        FROM (SELECT p.id AS person_id, h.id AS household_id, s.started_on AS ended_on FROM {resolved}) u
+        WHERE {membership}.person_id = u.person_id AND {membership}.ended_on IS NULL
+          AND {membership}.household_id <> u.household_id AND {membership}.started_on <= u.ended_on
+        """
+    )
+    result.memberships_closed = cursor.rowcount
+    cursor.execute(
+        f"""
+        UPDATE {membership} SET relationship = u.relationship
+        FROM (SELECT p.id AS person_id, h.id AS household_id, s.relationship FROM {resolved}) u
+        WHERE {membership}.person_id = u.person_id AND {membership}.household_id = u.household_id
+          AND {membership}.ended_on IS NULL AND {membership}.relationship <> u.relationship
+        """
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO {membership} (household_id, person_id, relationship, started_on)
+        SELECT h.id, p.id, s.relationship, s.started_on FROM {resolved}
+        WHERE NOT EXISTS (SELECT 1 FROM {membership} m WHERE m.person_id = p.id AND m.ended_on IS NULL)
+        """
+    )
+    result.memberships_created = cursor.rowcount
+
+    # Citizenships: add the ones the register does not hold yet.
+    for n in range(1, MAX_CITIZENSHIPS + 1):
+        cursor.execute(
+            f"""
+            INSERT INTO {t["citizenship"]} (person_id, country)
+            SELECT p.id, s.citizenship_{n} FROM {t["staging"]} s JOIN {person} p ON p.fiscal_code = s.fiscal_code
+            WHERE s.citizenship_{n} <> '' AND NOT EXISTS (
+                SELECT 1 FROM {t["citizenship"]} c
+                WHERE c.person_id = p.id AND c.country = s.citizenship_{n} AND c.lost_on IS NULL)
+            """
+        )
+
+    # The birth or immigration that started the person's residence here, once.
+    cursor.execute(
+        f"""
+        INSERT INTO {t["event"]} (person_id, kind, date, address_id, other_municipality, other_municipality_code,
+                                  notes, recorded_at)
+        SELECT p.id, s.registration_kind, s.registration_date, h.address_id, s.origin_name, s.origin_code,
+               %s, %s
+        FROM {resolved}
+        WHERE NOT EXISTS (SELECT 1 FROM {t["event"]} e WHERE e.person_id = p.id AND e.kind IN (%s, %s))
+        """,
+        ["Importato dall'archivio anagrafico", now, EventKind.BIRTH.value, EventKind.IMMIGRATION.value],
+    )  # fmt: skip
+    result.events_created = cursor.rowcount
+
+
+# --- Entry point ---------------------------------------------------------------------------------
+
+
+def import_residents(path, reject_path=None):
+    """Import the CSV at ``path``; write rejected rows to ``reject_path`` (default: ``<path>.scarti.csv``).
+
+    Returns an ``ImportResult``. Raises ``ImportFailed`` when the file cannot be imported at all; the
+    database is then unchanged.
+    """
+    path = Path(path)
+    reject_path = Path(reject_path) if reject_path else path.with_name(path.stem + ".scarti.csv")
+    result = ImportResult()
+    rejected_rows = {}
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as source, transaction.atomic(), connection.cursor() as cursor:
+            reader = csv.reader(source)
+            header = [name.strip().lower() for name in next(reader, [])]
+            if tuple(header) != COLUMNS:
+                raise ImportFailed("intestazione non valida: le colonne devono essere " + ",".join(COLUMNS))
+            staging = (_PostgresStaging if connection.vendor == "postgresql" else _SQLiteStaging)(cursor)
+            staging.create()
+            validator = RowValidator()
+            with staging.writer() as writer:
+                for row in reader:
+                    line_no = reader.line_num
+                    result.rows += 1
+                    try:
+                        writer.write_row(validator.clean(row, line_no))
+                    except RowRejected as exc:
+                        result.rejects.append((line_no, str(exc)))
+                        rejected_rows[line_no] = row
+            staging.analyze()
+            result.rejects += _reject_headless_households(cursor, _tables())
+            _load(cursor, result)
+            staging.drop()
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ImportFailed(f"file illeggibile: {exc}") from exc
+    result.rejected = len(result.rejects)
+    result.loaded = result.rows - result.rejected
+    if result.rejects:
+        _write_rejects(path, reject_path, result.rejects, rejected_rows)
+    result.reject_path = reject_path if result.rejects else None
+    return result
+
+
+def _write_rejects(path, reject_path, rejects, rejected_rows):
+    """The reject file: line number, reason, then the row as it was (re-read for headless households)."""
+    missing = {line for line, _ in rejects} - rejected_rows.keys()
+    if missing:
+        with path.open(newline="", encoding="utf-8-sig") as source:
+            reader = csv.reader(source)
+            for row in reader:
+                if reader.line_num in missing:
+                    rejected_rows[reader.line_num] = row
+    with reject_path.open("w", newline="", encoding="utf-8") as target:
+        writer = csv.writer(target)
+        writer.writerow(["riga", "motivo", *COLUMNS])
+        for line, reason in sorted(rejects):
+            writer.writerow([line, reason, *rejected_rows.get(line, [])])

@@ -1,0 +1,34 @@
+"""``manage.py import_residents FILE.csv``: load an ANPR-style export (docs/import-format.md)."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from registry.importer import ImportFailed, import_residents
+
+
+class Command(BaseCommand):
+    help = "Importa i residenti da un file CSV in formato ANPR; le righe errate vanno nel file degli scarti."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Il file CSV da importare.")
+        parser.add_argument(
+            "--reject-file", help="Dove scrivere le righe scartate (predefinito: <file>.scarti.csv accanto al file)."
+        )
+
+    def handle(self, *, file, reject_file, verbosity, **options):
+        try:
+            result = import_residents(file, reject_file)
+        except FileNotFoundError as exc:
+            raise CommandError(f"File non trovato: {exc.filename}") from exc
+        except ImportFailed as exc:
+            raise CommandError(f"Importazione non eseguita, nessun dato modificato: {exc}") from exc
+        except DatabaseError as exc:
+            raise CommandError(f"Importazione annullata, nessun dato modificato: errore del database: {exc}") from exc
+        if verbosity:
+            self.stdout.write(
+                f"Righe lette: {result.rows}; caricate: {result.loaded}; scartate: {result.rejected}.\n"
+                f"Persone create: {result.people_created}, aggiornate: {result.people_updated}; "
+                f"famiglie create: {result.households_created}, aggiornate: {result.households_updated}."
+            )
+            if result.reject_path:
+                self.stdout.write(self.style.WARNING(f"Righe scartate in {result.reject_path}"))

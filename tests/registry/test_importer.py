@@ -1,0 +1,288 @@
+"""``import_residents``: bad rows rejected with reasons, good rows loaded, idempotent, all or nothing."""
+
+import csv
+import hashlib
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from registry.importer import COLUMNS, import_residents
+from registry.models import (
+    Address,
+    Citizenship,
+    Household,
+    HouseholdKind,
+    Membership,
+    Person,
+    RegistryEvent,
+    Relationship,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROSSI = {
+    "codice_fiscale": "RSSMRA80A01H501U",
+    "cognome": "Rossi",
+    "nome": "Mario",
+    "sesso": "M",
+    "data_nascita": "1980-01-01",
+    "luogo_nascita": "Roma",
+    "codice_luogo_nascita": "H501",
+    "provincia_nascita": "RM",
+    "stato_nascita": "IT",
+    "cittadinanze": "IT",
+    "stato_civile": "2",
+    "data_stato_civile": "2010-05-01",
+    "codice_fiscale_coniuge": "BNCLRA82E55H501B",
+    "codice_famiglia": "F0000001",
+    "tipo_famiglia": "F",
+    "specie_convivenza": "",
+    "denominazione_convivenza": "",
+    "relazione_parentela": "1",
+    "data_decorrenza": "2010-05-01",
+    "specie_via": "Via",
+    "denominazione_via": "Dante",
+    "civico": "7",
+    "esponente": "",
+    "scala": "",
+    "interno": "3",
+    "cap": "20121",
+    "tipo_iscrizione": "I",
+    "data_iscrizione": "2010-05-01",
+    "luogo_provenienza": "Roma",
+    "codice_luogo_provenienza": "H501",
+    "email": "mario.rossi@example.com",
+    "id_anpr": "",
+}
+BIANCHI = {
+    **ROSSI,
+    "codice_fiscale": "BNCLRA82E55H501B",
+    "cognome": "Bianchi",
+    "nome": "Laura",
+    "sesso": "F",
+    "data_nascita": "1982-05-15",
+    "codice_fiscale_coniuge": "RSSMRA80A01H501U",
+    "relazione_parentela": "2",
+    "email": "",
+}
+GIULIA = {
+    **ROSSI,
+    "codice_fiscale": "RSSGLI15P50F205P",
+    "nome": "Giulia",
+    "sesso": "F",
+    "data_nascita": "2015-09-10",
+    "luogo_nascita": "Milano",
+    "codice_luogo_nascita": "F205",
+    "provincia_nascita": "MI",
+    "stato_civile": "1",
+    "data_stato_civile": "",
+    "codice_fiscale_coniuge": "",
+    "relazione_parentela": "3",
+    "data_decorrenza": "2015-09-10",
+    "tipo_iscrizione": "N",
+    "data_iscrizione": "2015-09-10",
+    "luogo_provenienza": "",
+    "codice_luogo_provenienza": "",
+    "email": "",
+}
+POPESCU = {
+    **ROSSI,
+    "codice_fiscale": "PPSNAA90C52Z129Y",
+    "cognome": "Popescu",
+    "nome": "Ana",
+    "sesso": "F",
+    "data_nascita": "1990-03-12",
+    "luogo_nascita": "Romania",
+    "codice_luogo_nascita": "Z129",
+    "provincia_nascita": "",
+    "stato_nascita": "RO",
+    "cittadinanze": "RO;IT",
+    "stato_civile": "1",
+    "data_stato_civile": "",
+    "codice_fiscale_coniuge": "",
+    "codice_famiglia": "C0000001",
+    "tipo_famiglia": "C",
+    "specie_convivenza": "2",
+    "denominazione_convivenza": "RSA Residenza San Carlo",
+    "relazione_parentela": "24",
+    "data_decorrenza": "2018-02-01",
+    "denominazione_via": "Padova",
+    "civico": "120",
+    "interno": "",
+    "cap": "20127",
+    "data_iscrizione": "2018-02-01",
+    "luogo_provenienza": "Romania",
+    "codice_luogo_provenienza": "Z129",
+    "email": "",
+}
+GOOD = [ROSSI, BIANCHI, GIULIA, POPESCU]
+
+
+def write_csv(path, rows, header=COLUMNS):
+    with path.open("w", newline="", encoding="utf-8") as target:
+        writer = csv.writer(target)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([row[column] for column in COLUMNS] if isinstance(row, dict) else row)
+    return path
+
+
+def read_rejects(path):
+    with path.open(newline="", encoding="utf-8") as source:
+        return {int(row["riga"]): row["motivo"] for row in csv.DictReader(source)}
+
+
+def register_snapshot():
+    """Every row the import can touch, with its timestamps, so that 'nothing changed' is checkable."""
+    rows = [
+        *Person.objects.order_by("id").values_list(),
+        *Household.objects.order_by("id").values_list(),
+        *Address.objects.order_by("id").values_list(),
+        *Membership.objects.order_by("id").values_list(),
+        *Citizenship.objects.order_by("id").values_list(),
+        *RegistryEvent.objects.order_by("id").values_list(),
+    ]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def test_good_rows_are_loaded(tmp_path):
+    result = import_residents(write_csv(tmp_path / "anpr.csv", GOOD))
+    assert (result.rows, result.loaded, result.rejected) == (4, 4, 0)
+    assert result.reject_path is None
+
+    mario = Person.objects.get(fiscal_code="RSSMRA80A01H501U")
+    laura = Person.objects.get(fiscal_code="BNCLRA82E55H501B")
+    assert (mario.spouse, laura.spouse) == (laura, mario)
+    household = mario.current_membership().household
+    assert household.code == "F0000001"
+    assert str(household.address) == "Via Dante 7, 20121 Milano"
+    members = dict(household.memberships.values_list("person__given_name", "relationship"))
+    assert members == {"Mario": Relationship.HEAD, "Laura": Relationship.SPOUSE, "Giulia": Relationship.CHILD}
+    assert list(mario.events.values_list("kind", "other_municipality_code")) == [("immigration", "H501")]
+    assert list(Person.objects.get(given_name="Giulia").events.values_list("kind", flat=True)) == ["birth"]
+
+    rsa = Household.objects.get(code="C0000001")
+    assert (rsa.kind, rsa.cohabitation_kind, rsa.name) == (HouseholdKind.COHABITATION, 2, "RSA Residenza San Carlo")
+    ana = Person.objects.get(fiscal_code="PPSNAA90C52Z129Y")
+    assert sorted(ana.citizenships.values_list("country", flat=True)) == ["IT", "RO"]
+    assert ana.birth_province == ""
+
+
+def test_bad_rows_are_rejected_with_line_numbers_and_reasons(tmp_path):
+    rows = [
+        ROSSI,  # line 2
+        {**GIULIA, "codice_fiscale": "RSSGLI15P50F205X"},  # 3: wrong check character
+        {**BIANCHI, "data_nascita": "1982-02-30"},  # 4: impossible date
+        {**BIANCHI, "stato_civile": "5"},  # 5: not in ANPR table 1
+        {**BIANCHI, "cognome": ""},  # 6: required
+        ROSSI,  # 7: duplicate of line 2
+        {**BIANCHI, "relazione_parentela": "1"},  # 8: a second head for the household
+        {**BIANCHI, "civico": "9"},  # 9: another address for the same household
+        {**POPESCU, "specie_convivenza": ""},  # 10: cohabitation without its kind
+        ["troppo", "poche"],  # 11: wrong number of columns
+        {**BIANCHI, "sesso": "M"},  # 12: sex does not match the code
+        BIANCHI,  # 13: good
+    ]
+    reject_path = tmp_path / "scarti.csv"
+    result = import_residents(write_csv(tmp_path / "anpr.csv", rows), reject_path)
+    assert (result.rows, result.loaded, result.rejected) == (12, 2, 10)
+    rejects = read_rejects(reject_path)
+    assert sorted(rejects) == [3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+    assert "carattere di controllo" in rejects[3]
+    assert "data inesistente" in rejects[4] and "data_nascita" in rejects[4]
+    assert "stato_civile" in rejects[5]
+    assert "obbligatorio" in rejects[6] and "cognome" in rejects[6]
+    assert "duplicato" in rejects[7] and "riga 2" in rejects[7]
+    assert "intestatario alla riga 2" in rejects[8]
+    assert "indirizzo" in rejects[9]
+    assert "specie_convivenza" in rejects[10]
+    assert "colonne" in rejects[11]
+    assert "sesso" in rejects[12]
+    # The reject file keeps the original row so that it can be fixed and imported again.
+    with reject_path.open(newline="", encoding="utf-8") as source:
+        bad = next(row for row in csv.DictReader(source) if row["riga"] == "3")
+    assert bad["codice_fiscale"] == "RSSGLI15P50F205X"
+
+    assert set(Person.objects.values_list("fiscal_code", flat=True)) == {"RSSMRA80A01H501U", "BNCLRA82E55H501B"}
+
+
+def test_household_whose_head_was_rejected_is_rejected(tmp_path):
+    rows = [{**ROSSI, "codice_fiscale": "RSSMRA80A01H501X"}, BIANCHI, GIULIA]
+    result = import_residents(write_csv(tmp_path / "anpr.csv", rows))
+    rejects = read_rejects(result.reject_path)
+    assert sorted(rejects) == [2, 3, 4]
+    assert "nessun intestatario" in rejects[3]
+    assert not Person.objects.exists()
+
+
+def test_new_member_of_a_registered_household_needs_no_head_in_the_file(tmp_path):
+    import_residents(write_csv(tmp_path / "first.csv", [ROSSI]))
+    result = import_residents(write_csv(tmp_path / "second.csv", [BIANCHI]))
+    assert result.rejected == 0
+    assert Household.objects.get(code="F0000001").memberships.count() == 2
+
+
+def test_rerunning_the_same_file_changes_nothing(tmp_path):
+    path = write_csv(tmp_path / "anpr.csv", GOOD)
+    import_residents(path)
+    before = register_snapshot()
+    result = import_residents(path)
+    assert register_snapshot() == before
+    assert (result.people_created, result.people_updated, result.households_created) == (0, 0, 0)
+    assert (result.households_updated, result.memberships_created, result.events_created) == (0, 0, 0)
+
+
+def test_changed_row_updates_the_person_and_moves_the_household(tmp_path):
+    import_residents(write_csv(tmp_path / "first.csv", GOOD))
+    moved = [{**row, "denominazione_via": "Torino", "civico": "12"} for row in (ROSSI, BIANCHI, GIULIA)]
+    moved[0]["email"] = "mario@example.com"
+    result = import_residents(write_csv(tmp_path / "second.csv", moved))
+    assert (result.people_updated, result.households_updated, result.people_created) == (1, 1, 0)
+    household = Household.objects.get(code="F0000001")
+    assert household.address.street == "Torino"
+    assert Person.objects.get(fiscal_code="RSSMRA80A01H501U").email == "mario@example.com"
+    assert Membership.objects.count() == 4  # same memberships, no duplicates
+
+
+def test_person_joining_another_household_leaves_the_old_one(tmp_path):
+    import_residents(write_csv(tmp_path / "first.csv", GOOD))
+    own_home = {
+        **GIULIA,
+        "codice_famiglia": "F0000002",
+        "relazione_parentela": "1",
+        "data_decorrenza": "2024-01-10",
+        "denominazione_via": "Torino",
+    }
+    import_residents(write_csv(tmp_path / "second.csv", [own_home]))
+    giulia = Person.objects.get(fiscal_code="RSSGLI15P50F205P")
+    memberships = list(giulia.memberships.order_by("started_on").values_list("household__code", "ended_on"))
+    assert [code for code, _ in memberships] == ["F0000001", "F0000002"]
+    assert str(memberships[0][1]) == "2024-01-10" and memberships[1][1] is None
+
+
+def test_nothing_is_half_written_when_the_database_fails_midway(tmp_path):
+    import_residents(write_csv(tmp_path / "first.csv", [ROSSI]))
+    before = register_snapshot()
+    # A real database error in the last statement of the load (the events), after people,
+    # households and memberships were written in the same transaction.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE FUNCTION refuse_event() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION 'evento rifiutato'; END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER refuse_event BEFORE INSERT ON registry_registryevent
+            FOR EACH ROW EXECUTE FUNCTION refuse_event();
+            """
+        )
+    with pytest.raises(CommandError, match="nessun dato modificato"):
+        call_command("import_residents", str(write_csv(tmp_path / "anpr.csv", GOOD)), verbosity=0)
+    assert register_snapshot() == before
+    assert Person.objects.count() == 1
+
+
+def test_wrong_header_is_refused(tmp_path):
+    path = write_csv(tmp_path / "anpr.csv", [], header=("cf", "nome"))
+    with pytest.raises(CommandError, match="intestazione"):
+        call_command("import_residents", str(path), verbosity=0)
