@@ -299,6 +299,32 @@ SEAL_KEY_PATH = env("SEAL_KEY_PATH")
 SEAL_CERT_PATH = env("SEAL_CERT_PATH")
 SEAL_KEY_PASSPHRASE = env("SEAL_KEY_PASSPHRASE")
 
+# --- Payments (pagoPA) ----------------------------------------------------------------------------
+# Segregation code assigned by PagoPA (2 digits) and the municipality's treasury IBAN.
+PAGOPA_SEGREGATION_CODE = env("PAGOPA_SEGREGATION_CODE", "01")
+PAGOPA_MUNICIPALITY_IBAN = env("PAGOPA_MUNICIPALITY_IBAN", "IT60X0542811101000000123456")
+# The province that receives TEFA (the provincial environmental levy collected with TARI).
+PAGOPA_PROVINCE_FISCAL_CODE = env("PAGOPA_PROVINCE_FISCAL_CODE", "08911820960")
+PAGOPA_PROVINCE_IBAN = env("PAGOPA_PROVINCE_IBAN", "IT58A0306909606100000046051")
+# The payment gateway plugin (payments/gateways/) and, for the PSP simulator, its shared secret.
+PSP_SIMULATOR_ENABLED = env_bool("PSP_SIMULATOR_ENABLED", DEBUG or DEMO_MODE or env_bool("TESTING"))
+# Empty: online payment is off (notices can still be paid at any PSP with their code).
+PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", "simulator" if PSP_SIMULATOR_ENABLED else "")
+PAYMENTS_ATTEMPT_TTL_MINUTES = int(env("PAYMENTS_ATTEMPT_TTL_MINUTES", "30"))
+PSP_SIMULATOR_SECRET = env("PSP_SIMULATOR_SECRET") or f"simulator:{SECRET_KEY}"
+# Where the portal reaches the simulator server to server (status queries); defaults to SITE_URL.
+PSP_SIMULATOR_URL = env("PSP_SIMULATOR_URL", SITE_URL).rstrip("/")
+# How the simulator misbehaves, as real PSPs do: a duplicate, a late or an out-of-order notification.
+PSP_SIMULATOR_KNOBS = {
+    "duplicate_rate": float(env("PSP_SIMULATOR_DUPLICATE_RATE", "0.2")),
+    "late_rate": float(env("PSP_SIMULATOR_LATE_RATE", "0.2")),
+    "late_seconds": float(env("PSP_SIMULATOR_LATE_SECONDS", "5")),
+    "reorder_rate": float(env("PSP_SIMULATOR_REORDER_RATE", "0.2")),
+    "seed": env("PSP_SIMULATOR_SEED"),
+    # "celery" sends notifications from a task; "thread" from a background thread of the web process.
+    "delivery": env("PSP_SIMULATOR_DELIVERY", "celery"),
+}
+
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # The API framework (docs/api.md): bearer tokens or the browser session, residents at level 2,
