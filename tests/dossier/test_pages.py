@@ -61,3 +61,11 @@ def test_not_in_registry_resident_sees_an_honest_page_and_only_messages_and_paym
     response = client.get(reverse("dossier:my_data"))
     assert response.status_code == 200 and "CCCFBA85D03L219P" in response.content.decode()
     assert client.get(reverse("dossier:messages")).status_code == 200
+
+
+def test_pages_in_english(client, family):
+    login_resident(client, family["head"])
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("dossier:overview")).content.decode()
+    assert '<html lang="en">' in html
+    assert "My data" in html and "Access to my data" in html
