@@ -483,11 +483,32 @@ def _reject_headless_households(cursor, t):
         [Relationship.HEAD.value, Relationship.COHABITATION_HEAD.value],
     )
     headless = cursor.fetchall()
-    if headless:
-        codes = sorted({code for _, code in headless})
-        placeholders = ", ".join(["%s"] * len(codes))
-        cursor.execute(f"DELETE FROM {t['staging']} WHERE household_code IN ({placeholders})", codes)
-    return [(line, f"famiglia {code}: nessun intestatario valido nel file né nel registro") for line, code in headless]
+    rejects = [
+        (line, f"famiglia {code}: nessun intestatario valido nel file né nel registro") for line, code in headless
+    ]
+    # A head for a household whose registered head is someone else, who the file does not move.
+    cursor.execute(
+        f"""
+        SELECT s.line_no, s.household_code, p.fiscal_code FROM {t["staging"]} s
+        JOIN {t["household"]} hh ON hh.code = s.household_code
+        JOIN {t["membership"]} m ON m.household_id = hh.id AND m.ended_on IS NULL AND m.relationship IN (%s, %s)
+        JOIN {t["person"]} p ON p.id = m.person_id
+        WHERE s.is_head AND p.fiscal_code <> s.fiscal_code
+          AND NOT EXISTS (SELECT 1 FROM {t["staging"]} o WHERE o.fiscal_code = p.fiscal_code)
+        """,
+        [Relationship.HEAD.value, Relationship.COHABITATION_HEAD.value],
+    )
+    second_heads = cursor.fetchall()
+    rejects += [
+        (line, f"famiglia {code}: l'intestatario registrato è {head}, che il file non sposta")
+        for line, code, head in second_heads
+    ]
+    lines = sorted(line for line, _ in rejects)
+    for start in range(0, len(lines), 1000):
+        chunk = lines[start : start + 1000]
+        placeholders = ", ".join(["%s"] * len(chunk))
+        cursor.execute(f"DELETE FROM {t['staging']} WHERE line_no IN ({placeholders})", chunk)
+    return rejects
 
 
 def _load(cursor, result):

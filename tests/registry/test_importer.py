@@ -224,6 +224,18 @@ def test_new_member_of_a_registered_household_needs_no_head_in_the_file(tmp_path
     assert Household.objects.get(code="F0000001").memberships.count() == 2
 
 
+def test_second_head_for_a_registered_household_is_rejected(tmp_path):
+    import_residents(write_csv(tmp_path / "first.csv", [ROSSI]))
+    usurper = {**POPESCU, "codice_famiglia": "F0000001", "tipo_famiglia": "F", "specie_convivenza": "",
+               "denominazione_convivenza": "", "relazione_parentela": "1", **{k: ROSSI[k] for k in (
+                   "denominazione_via", "civico", "interno", "cap")}}  # fmt: skip
+    result = import_residents(write_csv(tmp_path / "second.csv", [usurper]))
+    assert read_rejects(result.reject_path) == {
+        2: "famiglia F0000001: l'intestatario registrato è RSSMRA80A01H501U, che il file non sposta"
+    }
+    assert not Person.objects.filter(fiscal_code=POPESCU["codice_fiscale"]).exists()
+
+
 def test_rerunning_the_same_file_changes_nothing(tmp_path):
     path = write_csv(tmp_path / "anpr.csv", GOOD)
     import_residents(path)
