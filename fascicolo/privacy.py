@@ -6,6 +6,7 @@ INPS 2020 breach came from a CDN caching personal pages, and browsers re-showing
 after logout) and ``Vary: Cookie, Authorization`` for any cache that ignores ``no-store``.
 """
 
+from django.contrib.auth import SESSION_KEY
 from django.utils.cache import patch_vary_headers
 
 
@@ -15,9 +16,16 @@ class PrivateResponseMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if "HTTP_AUTHORIZATION" in request.META or (user is not None and user.is_authenticated):
+        if self._is_authenticated(request) or "HTTP_AUTHORIZATION" in request.META:
             response["Cache-Control"] = "private, no-store"
             response.headers.pop("Expires", None)
             patch_vary_headers(response, ("Cookie", "Authorization"))
         return response
+
+    @staticmethod
+    def _is_authenticated(request):
+        # The session is asked too: DRF views replace ``request.user`` with their own
+        # authentication's result (anonymous on views without authenticators, like the schema).
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        return (user is not None and user.is_authenticated) or (session is not None and SESSION_KEY in session)

@@ -16,11 +16,17 @@ urlpatterns = [
     path("accesso/", include("fascicolo.identity.urls")),
     path("personale/", include("allauth.urls")),
     path("sessione/", include("fascicolo.security.urls")),
+    path("area-personale/pagamenti/", include("payments.urls")),
+    path("pagamenti/", include("payments.urls_gateway")),
     path("area-personale/", include("fascicolo.dossier.urls")),
     path("api/", include("fascicolo.api.urls")),
     path("", views.home, name="home"),
     path("accessibilita/", views.accessibility, name="accessibility"),
 ]
+
+# The PSP simulator (demo only: system check payments.E001 refuses it with DEBUG off outside DEMO_MODE).
+if settings.PSP_SIMULATOR_ENABLED:
+    urlpatterns.append(path("psp-simulator/", include("payments.simulator.urls")))
 
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
