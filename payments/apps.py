@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("Pagamenti")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .gateways import load
+
+        load()
+        if self.apps.is_installed("fascicolo.dossier"):
+            from fascicolo.dossier.hooks import register_attention_provider
+
+            from .hooks import payments_due
+
+            register_attention_provider(payments_due)

@@ -65,6 +65,12 @@ class DebtPosition(models.Model):
         return f"{self.iupd} — {self.subject}"
 
     @property
+    def is_payable(self):
+        from .states import PAYABLE_POSITION_STATUSES
+
+        return self.status in PAYABLE_POSITION_STATUSES
+
+    @property
     def total_cents(self):
         single = [o for o in self.options.all() if not o.is_installment]
         options = single or list(self.options.all())

@@ -1,0 +1,155 @@
+"""Residents' pages under /area-personale/pagamenti/ and the gateways' notification endpoint.
+
+Thin: selectors scope every read to the signed-in resident's codice fiscale (another resident's id
+is a 404), services and ``attempts`` do the writes.
+"""
+
+import logging
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from fascicolo.identity.decorators import require_loa
+from fascicolo.identity.loa import LoA
+from fascicolo.identity.services import fiscal_code_for_user, person_for_user
+
+from . import attempts, selectors
+from .gateways import get_gateway
+from .gateways.base import NotificationRefused, ReturnUrls
+from .models import GatewayNotification
+from .pdf import notice_pdf, receipt_pdf
+
+logger = logging.getLogger(__name__)
+
+
+def _render(request, template, context):
+    menu = []
+    if apps.is_installed("fascicolo.dossier"):
+        from fascicolo.dossier.menu import menu_for
+
+        menu = menu_for(request, person_for_user(request.user))
+    context = {
+        **context,
+        "section": "payments",
+        "fiscal_code": fiscal_code_for_user(request.user),
+        "dossier_menu": menu,
+    }
+    return render(request, template, context)
+
+
+def _pdf(content, filename):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_loa(LoA.L2)
+def index(request):
+    fiscal_code = fiscal_code_for_user(request.user)
+    positions = list(selectors.positions_for(fiscal_code)[:200])
+    due = [p for p in positions if p.is_due == 0]
+    paid = [p for p in positions if p.is_due == 1]
+    return _render(request, "payments/index.html", {"due": due, "paid": paid})
+
+
+@require_loa(LoA.L2)
+def position_detail(request, pk):
+    position = selectors.position_for(fiscal_code_for_user(request.user), pk)
+    if position is None:
+        raise Http404
+    options = list(position.options.all())
+    return _render(
+        request,
+        "payments/position.html",
+        {
+            "position": position,
+            "single": [o for o in options if not o.is_installment],
+            "installments": [o for o in options if o.is_installment],
+            "can_pay_online": bool(settings.PAYMENTS_GATEWAY),
+        },
+    )
+
+
+@require_loa(LoA.L2)
+@require_GET
+def notice_download(request, pk):
+    position = selectors.position_for(fiscal_code_for_user(request.user), pk)
+    if position is None:
+        raise Http404
+    return _pdf(notice_pdf(position, request.LANGUAGE_CODE), f"avviso-{position.pk}.pdf")
+
+
+@require_loa(LoA.L2)
+@require_GET
+def receipt_download(request, pk):
+    receipt = selectors.receipt_for(fiscal_code_for_user(request.user), pk)
+    if receipt is None:
+        raise Http404
+    return _pdf(receipt_pdf(receipt, request.LANGUAGE_CODE), f"ricevuta-{receipt.receipt_id}.pdf")
+
+
+@require_loa(LoA.L2)
+@require_POST
+def pay(request, pk):
+    fiscal_code = fiscal_code_for_user(request.user)
+    option = selectors.option_for(fiscal_code, pk)
+    if option is None:
+        raise Http404
+    try:
+        attempt = attempts.create_attempt([option], fiscal_code)
+        result = request.build_absolute_uri(reverse("payments:result", args=[attempt.public_id]))
+        url = attempts.start_checkout(
+            attempt,
+            ReturnUrls(
+                ok=f"{result}?esito=ok",
+                cancel=f"{result}?esito=annullato",
+                error=f"{result}?esito=errore",
+                notify=request.build_absolute_uri(reverse("payments_gateway:notify", args=[attempt.gateway])),
+            ),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("payments:position", pk=option.position_id)
+    except Exception:
+        messages.error(request, _("Il servizio di pagamento non risponde. Riprova tra qualche minuto."))
+        return redirect("payments:position", pk=option.position_id)
+    return redirect(url)
+
+
+@require_loa(LoA.L2)
+def result(request, public_id):
+    """Where the gateway sends the payer back. The outcome comes from the notification, never from
+    the return URL (which anyone can type), so this page shows the attempt's state as we know it."""
+    attempt = selectors.attempt_for(fiscal_code_for_user(request.user), public_id)
+    if attempt is None:
+        raise Http404
+    return _render(request, "payments/result.html", {"attempt": attempt, "options": attempt.options.all()})
+
+
+@csrf_exempt
+@require_POST
+def notify(request, gateway_id):
+    """Server-to-server notification from a gateway. 2xx once stored (also for duplicates), so the
+    gateway stops retrying; 400 when it cannot be trusted (logged, and kept in the inbox)."""
+    try:
+        gateway = get_gateway(gateway_id)
+    except ImproperlyConfigured:
+        raise Http404 from None
+    try:
+        event = gateway.handle_notification(request)
+    except NotificationRefused as exc:
+        logger.warning(
+            "notification refused from %s: %s", gateway_id, exc, extra={"remote": request.META.get("REMOTE_ADDR")}
+        )
+        return HttpResponseBadRequest(exc.reason)
+    outcome = attempts.apply_event(gateway_id, event)
+    status = 400 if outcome == GatewayNotification.Outcome.REFUSED else 200
+    return HttpResponse(outcome, status=status, content_type="text/plain")
