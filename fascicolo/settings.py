@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "fascicolo.audit",
     "fascicolo.documents",
     "registry",
+    "registry.certificates",
     "payments",
     "fascicolo.staff.apps.StaffAdminConfig",  # django.contrib.admin, behind the clerks' second factor
     "django.contrib.auth",
@@ -184,6 +185,15 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {}
+# Re-enqueue certificate requests stuck in PENDING (a lost message, a Redis restart): see
+# registry/certificates/services.py. Every task is idempotent, so a duplicate costs nothing.
+CELERY_BEAT_SCHEDULE["certificates-sweep-pending"] = {
+    "task": "registry.certificates.tasks.sweep_pending_certificates",
+    "schedule": 30.0,
+}
+# PDFs have their own queue (workers: -Q default,pdf), so a click day of certificates never delays
+# other tasks, and PDF workers can be scaled on their own.
+CELERY_TASK_ROUTES = {"registry.certificates.tasks.generate_certificate": {"queue": "pdf"}}
 
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -298,6 +308,17 @@ DEMO_MODE = env_bool("DEMO_MODE", False)
 SEAL_KEY_PATH = env("SEAL_KEY_PATH")
 SEAL_CERT_PATH = env("SEAL_CERT_PATH")
 SEAL_KEY_PASSPHRASE = env("SEAL_KEY_PASSPHRASE")
+
+# --- Certificates (registry.certificates, docs/certificates.md) -------------------------------------
+# A request still PENDING after this many seconds is enqueued again by the sweeper (Celery beat).
+CERTIFICATES_SWEEP_AFTER_SECONDS = int(env("CERTIFICATES_SWEEP_AFTER_SECONDS", "60"))
+# How long a download link stays valid.
+CERTIFICATES_DOWNLOAD_LINK_SECONDS = int(env("CERTIFICATES_DOWNLOAD_LINK_SECONDS", "300"))
+# Paid stamp duty (pagoPA @e.bollo bound to the document hash) comes with the payments app; until
+# then only exempt certificates can be requested.
+CERTIFICATES_PAID_STAMP_ENABLED = env_bool("CERTIFICATES_PAID_STAMP_ENABLED", False)
+# Tests only: a render blocks while this file exists, so a test can kill a worker mid-task.
+CERTIFICATES_TEST_HOLD_FILE = env("CERTIFICATES_TEST_HOLD_FILE") if env_bool("TESTING") else None
 
 # --- Payments (pagoPA) ----------------------------------------------------------------------------
 # Segregation code assigned by PagoPA (2 digits) and the municipality's treasury IBAN.

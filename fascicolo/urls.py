@@ -18,7 +18,10 @@ urlpatterns = [
     path("sessione/", include("fascicolo.security.urls")),
     path("area-personale/pagamenti/", include("payments.urls")),
     path("pagamenti/", include("payments.urls_gateway")),
+    # Mounted before the dossier so that they take over its placeholder section.
+    path("area-personale/certificati/", include("registry.certificates.urls")),
     path("area-personale/", include("fascicolo.dossier.urls")),
+    path("verify/", include("registry.certificates.public_urls")),
     path("api/", include("fascicolo.api.urls")),
     path("", views.home, name="home"),
     path("accessibilita/", views.accessibility, name="accessibility"),

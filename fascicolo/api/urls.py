@@ -11,6 +11,7 @@ app_name = "api"
 
 V1 = [
     path("", include("fascicolo.dossier.api_urls")),
+    path("certificates/", include("registry.certificates.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,176 @@
+"""The *Certificati* section of the area personale, and the public verification page. Thin views."""
+
+import hashlib
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fascicolo.documents import verify_seal
+from fascicolo.documents.storage import open_private_file
+from fascicolo.dossier.views import dossier_page, render_dossier
+from fascicolo.identity.decorators import require_loa
+from fascicolo.identity.loa import LoA
+
+from . import selectors, services
+from .catalogue import catalogue_for, self_declaration_sections_for
+from .forms import CertificateRequestForm, SelfDeclarationForm
+from .people import people_user_may_request_for, person_user_may_request_for
+from .states import Status
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def resident_page(view):
+    """A page of the area personale (level 2 login, the dossier's menu; residents not in the registry
+    get the dossier's explanation), never cached: these pages hold personal data."""
+    return dossier_page("certificates", registry_only=True)(never_cache(view))
+
+
+def resident_endpoint(view):
+    """The status JSON and the download: level 2, never cached, no page chrome."""
+    return require_loa(LoA.L2)(never_cache(view))
+
+
+def _catalogue_context(request, selected, form=None):
+    catalogue = catalogue_for(selected)
+    available = [entry.kind for entry in catalogue if entry.available]
+    form = form or CertificateRequestForm(initial={"person": selected.pk}, available_kinds=available)
+    certificates = list(selectors.certificates_for(request.user)[:50])
+    return {
+        "people": people_user_may_request_for(request.user),
+        "selected": selected,
+        "catalogue": catalogue,
+        "form": form,
+        "certificates": [(c, selectors.status_payload(c, request.user)) for c in certificates],
+        "any_pending": any(c.status == Status.PENDING for c in certificates),
+    }
+
+
+@resident_page
+@require_GET
+def index(request):
+    person = request.dossier["person"]
+    selected = person_user_may_request_for(request.user, request.GET.get("persona", person.pk)) or person
+    return render_dossier(request, "certificates/index.html", _catalogue_context(request, selected))
+
+
+@resident_page
+@require_POST
+def request_certificate(request):
+    selected = person_user_may_request_for(request.user, request.POST.get("person"))
+    if selected is None:
+        raise Http404
+    available = [entry.kind for entry in catalogue_for(selected) if entry.available]
+    form = CertificateRequestForm(request.POST, available_kinds=available)
+    if form.is_valid():
+        try:
+            services.request_certificate(
+                request.user,
+                person_id=selected.pk,
+                kind=form.cleaned_data["kind"],
+                exemption=form.cleaned_data["exemption"],
+                exemption_description=form.cleaned_data["exemption_description"],
+                language=request.LANGUAGE_CODE,
+            )
+        except services.RequestRefused as refusal:
+            form.add_error(None, refusal.messages[0])
+        else:
+            messages.success(request, _("Richiesta ricevuta: il certificato sarà pronto tra pochi secondi."))
+            return redirect("certificates:index")
+    context = _catalogue_context(request, selected, form=form)
+    return render_dossier(request, "certificates/index.html", context, status=400)
+
+
+@resident_endpoint
+@require_GET
+def status(request, pk):
+    """The small JSON the list polls for live status."""
+    certificate = selectors.certificate_for(request.user, pk)
+    return JsonResponse(selectors.status_payload(certificate, request.user))
+
+
+@resident_endpoint
+@require_GET
+def download(request, token):
+    certificate = selectors.certificate_for_download(request.user, token)
+    response = FileResponse(
+        open_private_file(certificate.file_name),
+        as_attachment=True,
+        filename=f"{certificate.kind or 'autocertificazione'}-{certificate.verification_code}.pdf",
+        content_type="application/pdf",
+    )
+    return response
+
+
+@resident_page
+@require_http_methods(["GET", "POST"])
+def self_declaration(request):
+    person = request.dossier["person"]
+    sections = self_declaration_sections_for(person)
+    form = SelfDeclarationForm(
+        request.POST or None, available_sections=[section.key for section, ok, _reason in sections if ok]
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_self_declaration(
+                request.user, sections=form.cleaned_data["sections"], language=request.LANGUAGE_CODE
+            )
+        except services.RequestRefused as refusal:
+            form.add_error(None, refusal.messages[0])
+        else:
+            messages.success(request, _("Autocertificazione in preparazione: la trovi nell'elenco qui sotto."))
+            return redirect("certificates:index")
+    return render_dossier(
+        request,
+        "certificates/self_declaration.html",
+        {"form": form, "sections": sections},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Public verification (no login) -------------------------------------------------------------------
+
+
+def _cache_headers(request, response):
+    if request.user.is_authenticated:
+        # The page header names a signed-in visitor: personal, like every authenticated response.
+        response["Cache-Control"] = "private, no-store"
+    else:
+        # Public (initials only), but revalidated on every use so that a revocation shows at once.
+        response["Cache-Control"] = "public, no-cache"
+    return response
+
+
+# No CSRF token: the upload only reads, and a token would set a cookie on a public page.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def verify(request, code):
+    certificate = selectors.certificate_for_verification(code)
+    context = {"code": code, "certificate": certificate, "upload_result": None}
+    if certificate is not None:
+        context["initials"] = selectors.holder_initials(certificate.holder)
+    if request.method == "POST":
+        context["upload_result"] = _compare_upload(request, certificate)
+        response = render(request, "certificates/verify.html", context, status=200)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    response = render(request, "certificates/verify.html", context, status=200 if certificate else 404)
+    return _cache_headers(request, response)
+
+
+def _compare_upload(request, certificate):
+    """Whether the uploaded file is exactly the one issued, untouched: same SHA-256 and a valid seal."""
+    upload = request.FILES.get("document")
+    if upload is None:
+        return {"error": _("Scegli il file PDF del certificato da controllare.")}
+    if upload.size > MAX_UPLOAD_BYTES:
+        return {"error": _("Il file è troppo grande (massimo 5 MB).")}
+    data = upload.read()
+    seal = verify_seal(data)
+    same = certificate is not None and hashlib.sha256(data).hexdigest() == certificate.sha256
+    return {"identical": same and seal.ok, "seal_ok": seal.ok, "same_hash": same}

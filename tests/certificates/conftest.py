@@ -1,0 +1,58 @@
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CeleryWorker
+from tests.dossier.factories import make_family
+
+
+@pytest.fixture
+def family(db):
+    return make_family()
+
+
+@pytest.fixture
+def other_family(db):
+    return make_family("Verdi")
+
+
+def child_pids(pid):
+    """The direct children of a process (the prefork pool of a celery worker), from /proc."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        children.extend(int(child) for child in text)
+    return children
+
+
+def kill_worker_hard(worker):
+    """SIGKILL the worker's pool children and then the worker itself: nothing gets acknowledged or
+    requeued on the way out, as when a machine dies."""
+    for pid in child_pids(worker.process.pid):
+        os.kill(pid, signal.SIGKILL)
+    worker.process.send_signal(signal.SIGKILL)
+    worker.process.wait(timeout=20)
+
+
+@pytest.fixture
+def worker_factory(transactional_db, monkeypatch):
+    """Start real workers with extra environment (e.g. the render hold file, a short visibility timeout)."""
+    from fascicolo.celery import app
+
+    with app.connection_for_write() as conn:
+        for queue in ("default", "pdf"):
+            conn.default_channel.queue_purge(queue)
+    workers = []
+
+    def start(**env):
+        for name, value in env.items():
+            monkeypatch.setenv(name, str(value))
+        worker = CeleryWorker().start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
