@@ -57,6 +57,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     "fascicolo",
     "fascicolo.identity",
+    "fascicolo.identity.demo_idp",
     # Before "allauth": its templates restyle allauth's pages with Bootstrap Italia.
     "fascicolo.staff",
     "fascicolo.security",
@@ -302,6 +303,36 @@ MUNICIPALITY = {
 }
 # Demo mode: shows a banner on every page and allows demo backends outside DEBUG.
 DEMO_MODE = env_bool("DEMO_MODE", False)
+
+# --- Identity: SPID/CIE backends and the demo provider (fascicolo.identity, docs/identity.md) -------
+from fascicolo.identity import config as _identity_config  # noqa: E402  (plain module, no Django)
+
+# The demo OpenID Connect provider at /demo-idp/ logs anyone in as anyone: on by default only in
+# development and demo mode; the system check identity.E002 refuses it with DEBUG off otherwise.
+DEMO_IDP_ENABLED = env_bool("DEMO_IDP", DEBUG or DEMO_MODE)
+DEMO_IDP_SIGNING_KEY_FILE = Path(env("DEMO_IDP_SIGNING_KEY_FILE", VAR_DIR / "demo_idp_signing_key.json"))
+DEMO_IDP_CLIENT_ID = env("DEMO_IDP_CLIENT_ID", "fascicolo")
+DEMO_IDP_CLIENT_SECRET = env("DEMO_IDP_CLIENT_SECRET") or _identity_config.demo_client_secret(SECRET_KEY)
+DEMO_IDP_CLIENTS = {DEMO_IDP_CLIENT_ID: DEMO_IDP_CLIENT_SECRET}
+# Tests only: ways the demo provider misbehaves (fascicolo/identity/demo_idp/views.py).
+DEMO_IDP_FAULTS = set()
+# Enabled identity backends, in login-page order; each id reads IDENTITY_<ID>_* (README).
+IDENTITY_PROVIDERS = env_list("IDENTITY_PROVIDERS", "spid-demo,cie-demo" if DEMO_IDP_ENABLED else "")
+IDENTITY_BACKENDS = [
+    _identity_config.backend_from_env(
+        backend_id,
+        site_url=SITE_URL,
+        demo_client_id=DEMO_IDP_CLIENT_ID,
+        demo_client_secret_value=DEMO_IDP_CLIENT_SECRET,
+    )
+    for backend_id in IDENTITY_PROVIDERS
+]
+# Back-channel URLs answered in-process rather than over a socket: the demo provider on this same
+# server, so a login's callback never waits for a second free server thread (docs/identity.md).
+IDENTITY_IN_PROCESS_PREFIXES = env_list(
+    "IDENTITY_IN_PROCESS_PREFIXES", f"{SITE_URL}/demo-idp/" if DEMO_IDP_ENABLED else ""
+)
+IDENTITY_METADATA_CACHE_SECONDS = int(env("IDENTITY_METADATA_CACHE_SECONDS", "3600"))
 
 # --- Documents: the municipality's electronic seal (fascicolo.documents, docs/documents.md) --------
 # PEM or DER files. Unset in development/tests/demo: a self-signed pair is generated under var/seal/.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accesso/", include("fascicolo.identity.urls")),
+    path("demo-idp/", include("fascicolo.identity.demo_idp.urls")),
     path("personale/", include("allauth.urls")),
     path("sessione/", include("fascicolo.security.urls")),
     path("area-personale/pagamenti/", include("payments.urls")),

@@ -10,7 +10,6 @@ produced from the data without a schema change. Codes follow the ANPR tables nam
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from .codicefiscale import validate_codice_fiscale
@@ -198,9 +197,11 @@ class Person(models.Model):
         verbose_name = _("persona")
         verbose_name_plural = _("persone")
         indexes = [
-            # Clerks search by name as typed ("rossi mar"): case-insensitive prefix on the
-            # family name, then the given name. See registry/admin.py.
-            models.Index(Upper("family_name"), Upper("given_name"), name="person_name_upper_idx"),
+            # Clerks search by name as typed ("rossi mar"): UPPER(family_name) LIKE 'ROSSI%' AND
+            # UPPER(given_name) LIKE 'MAR%'. The index serving it, person_name_prefix_idx, is
+            # created by migration 0002 and not declared here, because on PostgreSQL it needs the
+            # text_pattern_ops operator class (LIKE cannot use a collation-ordered btree), which
+            # SQLite does not know. See registry/admin.py.
             models.Index(fields=["birth_date"], name="person_birth_date_idx"),
             models.Index(fields=["registration_status"], name="person_status_idx"),
         ]

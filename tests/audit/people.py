@@ -25,7 +25,7 @@ def fiscal_code_for(family_name, given_name, sex, birth_date, serial):
 
 def person_fields(serial, family_name=None, given_name=None, **fields):
     sex = fields.pop("sex", "F" if serial % 2 else "M")
-    birth_date = fields.pop("birth_date", date(1950, 1, 1) + timedelta(days=serial % 20000))
+    birth_date = fields.pop("birth_date", date(1950, 1, 1) + timedelta(days=serial * 7 % 27000))
     family_name = family_name or f"Cognome{serial:06d}"
     given_name = given_name or ("Maria" if sex == "F" else "Mario")
     return {
