@@ -135,3 +135,9 @@ def test_a_resident_session_gets_no_admin(client, db):
     assert client.get("/admin/").status_code in (302, 403)
     assert not reaches_admin(client)
     assert make_clerk("altro").is_staff
+
+
+def test_the_clerks_pages_speak_english_second(client, db):
+    response = client.get("/personale/login/", headers={"accept-language": "en"})
+    assert "Staff sign-in" in response.text
+    assert "Sign in with SPID or CIE" in response.text

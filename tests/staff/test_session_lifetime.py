@@ -133,3 +133,9 @@ def test_clerks_have_their_own_limits(client, enrolled_clerk, settings):
     assert response["Location"] == "/personale/login/?next=%2Fadmin%2F"
     assert "_auth_user_id" not in client.session
     assert "dopo 30 minuti di inattività" in client.get(response["Location"]).text
+
+
+def test_the_expiry_message_speaks_english_second(client, resident, settings):
+    shift(client, activity=settings.SESSION_IDLE_TIMEOUT + 1)
+    response = client.get("/", headers={"accept-language": "en"}, follow=True)
+    assert "Your session expired after 15 minutes of inactivity." in response.text
