@@ -376,6 +376,13 @@ PSP_SIMULATOR_KNOBS = {
     # "celery" sends notifications from a task; "thread" from a background thread of the web process.
     "delivery": env("PSP_SIMULATOR_DELIVERY", "celery"),
 }
+# Attempts whose notification never came: ask the gateway, expire the stale ones (payments/attempts.py).
+CELERY_BEAT_SCHEDULE["payments-check-pending"] = {"task": "payments.check_pending_attempts", "schedule": 60.0}
+# PUBLISHED positions become payable at their validity date; VALID ones may expire after the last due date.
+CELERY_BEAT_SCHEDULE["payments-time-based-statuses"] = {
+    "task": "payments.refresh_time_based_statuses",
+    "schedule": 3600.0,
+}
 
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -6,3 +6,9 @@ class IdentityConfig(AppConfig):
     name = "fascicolo.identity"
     label = "identity"
     verbose_name = _("Identità digitale")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .backends import registry
+
+        registry.load()

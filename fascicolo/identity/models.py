@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,3 +26,40 @@ class ResidentAccount(models.Model):
 
     def __str__(self):
         return self.fiscal_code
+
+
+class LoginOutcome(models.TextChoices):
+    LOGIN = "login", _("Accesso")
+    STEP_UP = "step_up", _("Innalzamento del livello di sicurezza")
+    FAILURE = "failure", _("Accesso non riuscito")
+    LOGOUT = "logout", _("Uscita")
+
+
+class LoginEvent(models.Model):
+    """One login, failed login, step-up or logout: the resident's access history and the audit trail."""
+
+    time = models.DateTimeField(_("data e ora"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="login_events",
+        verbose_name=_("utente"),
+    )
+    fiscal_code = models.CharField(_("codice fiscale"), max_length=16, blank=True, db_index=True)
+    backend = models.CharField(_("modalità di accesso"), max_length=64, blank=True)
+    level = models.PositiveSmallIntegerField(_("livello di sicurezza"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("indirizzo IP"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    outcome = models.CharField(_("esito"), max_length=16, choices=LoginOutcome.choices)
+    reason = models.CharField(_("motivo"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("evento di accesso")
+        verbose_name_plural = _("eventi di accesso")
+        ordering = ["-time", "-pk"]
+        indexes = [models.Index(fields=["user", "-time"], name="identity_loginevent_user_time")]
+
+    def __str__(self):
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.outcome} {self.fiscal_code or '-'}"

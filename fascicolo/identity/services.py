@@ -3,14 +3,15 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model, login, logout
 from django.db import transaction
 from django.db.models import Q
 
 from registry.models import Person
 
-from .loa import SESSION_LOA_KEY, LoA
-from .models import ResidentAccount
+from .backends import registry
+from .loa import SESSION_LOA_KEY, LoA, session_loa
+from .models import LoginEvent, LoginOutcome, ResidentAccount
 
 SESSION_BACKEND_KEY = "identity.backend"
 
@@ -77,3 +78,84 @@ def person_for_user(user):
 def fiscal_code_for_user(user):
     account = getattr(user, "resident", None) if user.is_authenticated else None
     return account.fiscal_code if account else None
+
+
+# --- Choosing a backend: callers never name a concrete class ----------------------------------------
+
+
+def login_backends():
+    """The enabled identity backends, in the order the login page lists them."""
+    return registry.enabled_backends()
+
+
+def login_backend(backend_id):
+    """The enabled backend with this id, or ``None``."""
+    return registry.get_backend(backend_id)
+
+
+# --- Login, step-up, logout, and their history ---------------------------------------------------
+
+
+def complete_login(request, identity):
+    """Start the session for a verified identity and record it: a login, or a step-up of the same
+    resident's session to a higher level. Returns the ``LoginEvent``."""
+    current_level = session_loa(request)
+    stepping_up = (
+        request.user.is_authenticated
+        and fiscal_code_for_user(request.user) == identity.fiscal_code
+        and current_level is not None
+        and identity.loa > current_level
+    )
+    user = start_resident_session(request, identity)
+    return record_login_event(
+        request,
+        LoginOutcome.STEP_UP if stepping_up else LoginOutcome.LOGIN,
+        user=user,
+        fiscal_code=identity.fiscal_code,
+        backend=identity.backend_id,
+        level=identity.loa,
+    )
+
+
+def record_login_failure(request, backend_id, failure, level=None):
+    return record_login_event(
+        request,
+        LoginOutcome.FAILURE,
+        fiscal_code=failure.fiscal_code,
+        backend=backend_id,
+        level=level,
+        reason=failure.reason,
+    )
+
+
+def end_resident_session(request):
+    """Record the logout, then end the session: ``logout`` deletes it from the shared session store."""
+    if request.user.is_authenticated:
+        record_login_event(
+            request,
+            LoginOutcome.LOGOUT,
+            user=request.user,
+            fiscal_code=fiscal_code_for_user(request.user) or "",
+            backend=request.session.get(SESSION_BACKEND_KEY, ""),
+            level=session_loa(request),
+        )
+    logout(request)
+
+
+def record_login_event(request, outcome, *, user=None, fiscal_code="", backend="", level=None, reason=""):
+    return LoginEvent.objects.create(
+        user=user,
+        fiscal_code=fiscal_code or "",
+        backend=backend or "",
+        level=int(level) if level else None,
+        # REMOTE_ADDR: the address of whoever connected; behind a proxy, the proxy (see docs/identity.md).
+        ip_address=request.META.get("REMOTE_ADDR") or None,
+        user_agent=request.headers.get("User-Agent", "")[:300],
+        outcome=outcome,
+        reason=reason[:64],
+    )
+
+
+def login_events_for_user(user):
+    """The resident's own access history, newest first."""
+    return LoginEvent.objects.filter(user=user).order_by("-time", "-pk")

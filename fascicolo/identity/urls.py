@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.login_page, name="login"),
     path("livello/", views.step_up, name="step_up"),
     path("esci/", views.logout_view, name="logout"),
+    path("non-in-anagrafe/", views.not_in_registry, name="not_in_registry"),
+    path("<slug:backend_id>/avvia/", views.start, name="start"),
+    path("<slug:backend_id>/ritorno/", views.callback, name="callback"),
 ]

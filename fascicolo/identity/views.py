@@ -1,16 +1,32 @@
-"""Login, step-up and logout pages. The identity backends plug into the login page."""
+"""Login, step-up and logout pages, and the two ends of a login with an identity backend.
 
-from django.contrib.auth import logout
+Views stay thin: the backend verifies the provider's answer, ``services`` starts the session and
+records what happened.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
+from . import services
+from .backends.base import LoginFailed
 from .loa import LoA
 
+DOSSIER_PATH = "/area-personale/"
+PAYMENTS_PATH = "/area-personale/pagamenti/"
 
-def _safe_next(request, default="/"):
-    target = request.GET.get("next") or request.POST.get("next") or default
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+
+def _safe_next(request, target=None, default=""):
+    target = target or request.GET.get("next") or request.POST.get("next") or default
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
@@ -22,17 +38,87 @@ def _requested_level(request):
         return LoA.L2
 
 
+def _landing_page():
+    """The dossier when it is installed, else the home page."""
+    try:
+        resolve(DOSSIER_PATH)
+    except Resolver404:
+        return reverse("home")
+    return DOSSIER_PATH
+
+
+def _backend_page(request, template, status=200):
+    level, next_url = _requested_level(request), _safe_next(request)
+    query = urlencode({"level": int(level), **({"next": next_url} if next_url else {})})
+    context = {"backends": services.login_backends(), "next": next_url, "level": level, "query": query}
+    return render(request, template, context, status=status)
+
+
+@never_cache
+@require_GET
 def login_page(request):
-    return render(request, "identity/login.html", {"next": _safe_next(request), "level": _requested_level(request)})
+    return _backend_page(request, "identity/login.html")
 
 
+@never_cache
+@require_GET
 def step_up(request):
-    return render(request, "identity/step_up.html", {"next": _safe_next(request), "level": _requested_level(request)})
+    return _backend_page(request, "identity/step_up.html")
+
+
+@never_cache
+@require_GET
+def start(request, backend_id):
+    backend = services.login_backend(backend_id)
+    if backend is None:
+        raise Http404
+    level = _requested_level(request)
+    try:
+        return backend.start_login(request, level, _safe_next(request))
+    except LoginFailed as failure:
+        services.record_login_failure(request, backend.id, failure, level)
+        return _failed(request, failure, level)
+
+
+@never_cache
+@require_GET
+def callback(request, backend_id):
+    backend = services.login_backend(backend_id)
+    if backend is None:
+        raise Http404
+    try:
+        identity, next_url = backend.handle_callback(request)
+    except LoginFailed as failure:
+        services.record_login_failure(request, backend.id, failure)
+        return _failed(request, failure)
+    services.complete_login(request, identity)
+    next_url = _safe_next(request, next_url)
+    if services.person_for_user(request.user) is None:
+        return redirect(f"{reverse('identity:not_in_registry')}?{urlencode({'next': next_url})}")
+    return redirect(next_url or _landing_page())
+
+
+def _failed(request, failure, level=None):
+    query = urlencode({"level": int(level or LoA.L2)})
+    retry_url = f"{reverse('identity:login')}?{query}"
+    context = {"message": failure.message, "reason": failure.reason, "retry_url": retry_url}
+    return render(request, "identity/login_failed.html", context, status=403)
+
+
+@never_cache
+@login_required(login_url="identity:login")
+def not_in_registry(request):
+    context = {
+        "fiscal_code": services.fiscal_code_for_user(request.user),
+        "payments_url": PAYMENTS_PATH,
+        "next": _safe_next(request),
+    }
+    return render(request, "identity/not_in_registry.html", context)
 
 
 @require_POST
 def logout_view(request):
-    logout(request)
+    services.end_resident_session(request)
     response = redirect("home")
     response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response

@@ -1,0 +1,73 @@
+"""The base class every identity backend subclasses.
+
+A backend is configured by one entry of ``settings.IDENTITY_BACKENDS`` (a dict: ``id``, ``type`` and
+the type's own keys) and is instantiated once at start-up by ``registry``. The login views only ever
+call the four methods below.
+"""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from ..loa import LoA
+
+
+class LoginFailed(Exception):
+    """A login that must not proceed.
+
+    ``reason`` is a short, stable code recorded in the login history (``state``, ``nonce``,
+    ``signature`` …); ``message`` is what the resident reads, in their language.
+    """
+
+    def __init__(self, reason, message=None, *, fiscal_code=""):
+        self.reason = reason
+        self.message = message or _("L'accesso non è riuscito. Riprova o scegli un altro modo di accedere.")
+        self.fiscal_code = fiscal_code
+        super().__init__(f"{reason}: {self.message}")
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong with a backend's configuration, for ``check_config`` and the system checks."""
+
+    message: str
+    hint: str = ""
+
+
+class IdentityBackend:
+    """A way to log in: SPID or CIE through OpenID Connect, the demo provider, SAML …
+
+    Subclasses set ``type`` (the ``type`` key of the configuration entry that selects them) and
+    implement ``start_login`` and ``handle_callback``. ``config`` is the configuration entry.
+    """
+
+    type: str = ""
+
+    def __init__(self, config):
+        self.config = dict(config)
+        self.id: str = self.config["id"]
+        # What the login button says after "Entra con": SPID, CIE …
+        self.label: str = self.config.get("label") or self.id
+        # spid | cie | other: picks the button's style and the scheme's wording.
+        self.scheme: str = self.config.get("scheme", "spid")
+        # A demo backend logs in anyone as anyone: the system check refuses it in production.
+        self.is_demo: bool = bool(self.config.get("is_demo", False))
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.id}>"
+
+    def check_config(self) -> list[ConfigProblem]:
+        """What is wrong with the configuration (empty when the backend can work). No network I/O."""
+        return []
+
+    def start_login(self, request: HttpRequest, level: LoA, next_url: str) -> HttpResponse:
+        """The response that sends the browser to the provider, asking for at least ``level``."""
+        raise NotImplementedError
+
+    def handle_callback(self, request: HttpRequest):
+        """Verify the provider's answer and return a ``VerifiedIdentity``; raise ``LoginFailed`` otherwise.
+
+        Returns ``(identity, next_url)``: the backend kept ``next_url`` from ``start_login``.
+        """
+        raise NotImplementedError

@@ -1,0 +1,365 @@
+"""The demo provider's endpoints: discovery, JWKS, authorize (a login page), token, userinfo.
+
+It follows the SPID OIDC profile (DOMAIN.md §2): ``acr`` values SpidL1–L3, attributes requested with
+the ``claims`` parameter and released by userinfo, ``fiscal_number`` with the ``TINIT-`` prefix,
+PKCE S256 required. Test knobs (``settings.DEMO_IDP_FAULTS``) make it misbehave in the ways a real
+provider, or an attacker in the middle, could — so the portal's checks can be tested over real HTTP.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from datetime import timedelta
+from functools import wraps
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+from registry.codicefiscale import InvalidCodiceFiscale, parse_codice_fiscale
+from registry.models import Person
+
+from ..backends.oidc import FISCAL_NUMBER_CLAIM, FISCAL_NUMBER_PREFIX
+from ..loa import LoA
+from . import keys
+from .models import Grant
+from .residents import demo_residents
+
+CODE_SECONDS = 60
+TOKEN_SECONDS = 300
+ID_TOKEN_SECONDS = 300
+SUPPORTED_CLAIMS = [FISCAL_NUMBER_CLAIM, "given_name", "family_name", "birthdate"]
+
+
+def enabled(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not settings.DEMO_IDP_ENABLED:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def issuer(request):
+    return request.build_absolute_uri(reverse("demo_idp:discovery")).removesuffix("/.well-known/openid-configuration")
+
+
+def faults():
+    return set(settings.DEMO_IDP_FAULTS)
+
+
+def _hash(value):
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _no_store(response):
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def oauth_error(error, description, status=400):
+    return _no_store(JsonResponse({"error": error, "error_description": description}, status=status))
+
+
+@enabled
+@require_GET
+def discovery(request):
+    base = issuer(request)
+    return JsonResponse(
+        {
+            "issuer": base,
+            "authorization_endpoint": request.build_absolute_uri(reverse("demo_idp:authorize")),
+            "token_endpoint": request.build_absolute_uri(reverse("demo_idp:token")),
+            "userinfo_endpoint": request.build_absolute_uri(reverse("demo_idp:userinfo")),
+            "jwks_uri": request.build_absolute_uri(reverse("demo_idp:jwks")),
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "userinfo_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": ["openid"],
+            "acr_values_supported": [level.acr for level in LoA],
+            "claims_parameter_supported": True,
+            "claims_supported": ["sub", "acr", *SUPPORTED_CLAIMS],
+            "prompt_values_supported": ["login", "consent"],
+            "ui_locales_supported": ["it", "en"],
+        }
+    )
+
+
+@enabled
+@require_GET
+def jwks(request):
+    return JsonResponse(keys.public_jwks())
+
+
+# --- Authorize: the login page ---------------------------------------------------------------------
+
+
+class AuthorizeError(Exception):
+    """A request the provider must not redirect back (unknown client or redirect URI)."""
+
+
+def _client_secret(client_id):
+    return settings.DEMO_IDP_CLIENTS.get(client_id)
+
+
+def _validate_redirect(request, client_id, redirect_uri):
+    if _client_secret(client_id) is None:
+        raise AuthorizeError(_("Client sconosciuto."))
+    parts = urlsplit(redirect_uri)
+    # Demo clients may come back only to the host that serves the provider (the portal itself).
+    if parts.scheme not in ("http", "https") or parts.netloc != request.get_host() or parts.fragment:
+        raise AuthorizeError(_("Indirizzo di ritorno non ammesso."))
+
+
+def _error_redirect(redirect_uri, state, error, description):
+    query = {"error": error, "error_description": description, "state": state}
+    return HttpResponseRedirect(f"{redirect_uri}?{urlencode(query)}")
+
+
+def _requested_level(acr_values):
+    levels = []
+    for value in (acr_values or "").split():
+        try:
+            levels.append(LoA.from_acr(value))
+        except ValueError:
+            continue
+    return min(levels) if levels else LoA.L2
+
+
+def _requested_userinfo_claims(raw):
+    try:
+        claims = json.loads(raw or "{}").get("userinfo") or {}
+    except (ValueError, AttributeError):
+        return []
+    return [name for name in claims if name in SUPPORTED_CLAIMS] if isinstance(claims, dict) else []
+
+
+@enabled
+@never_cache
+@require_http_methods(["GET", "POST"])
+def authorize(request):
+    params = request.GET if request.method == "GET" else request.POST
+    client_id, redirect_uri = params.get("client_id", ""), params.get("redirect_uri", "")
+    state = params.get("state", "")
+    try:
+        _validate_redirect(request, client_id, redirect_uri)
+    except AuthorizeError as exc:
+        return render(request, "identity/demo_idp/error.html", {"message": str(exc)}, status=400)
+    if params.get("response_type") != "code" or "openid" not in params.get("scope", "").split():
+        return _error_redirect(redirect_uri, state, "unsupported_response_type", "code flow with scope openid only")
+    if not params.get("code_challenge") or params.get("code_challenge_method") != "S256":
+        return _error_redirect(redirect_uri, state, "invalid_request", "PKCE with S256 is required")
+    if not state or not params.get("nonce"):
+        return _error_redirect(redirect_uri, state, "invalid_request", "state and nonce are required")
+
+    oidc_params = {
+        name: params.get(name, "")
+        for name in (
+            "client_id", "redirect_uri", "state", "nonce", "code_challenge", "code_challenge_method",
+            "response_type", "scope", "acr_values", "claims",
+        )
+    }  # fmt: skip
+    requested = _requested_level(oidc_params["acr_values"])
+    form = {"level": str(int(requested)), "fiscal_code": "", "resident": ""}
+    error = None
+
+    if request.method == "POST":
+        if "cancel" in request.POST:
+            return _error_redirect(redirect_uri, state, "access_denied", "the user cancelled the login")
+        form = {name: request.POST.get(name, "").strip() for name in ("level", "fiscal_code", "resident")}
+        chosen = form["fiscal_code"] or form["resident"]
+        try:
+            level = LoA(int(form["level"]))
+            cf = parse_codice_fiscale(chosen) if chosen else None
+        except (ValueError, InvalidCodiceFiscale) as exc:
+            cf, level = None, None
+            error = str(exc) if isinstance(exc, InvalidCodiceFiscale) else _("Scegli un livello di sicurezza.")
+        if cf is None and error is None:
+            error = _("Scegli una persona dall'elenco o scrivi un codice fiscale.")
+        if error is None:
+            code = _issue_code(oidc_params, cf, level)
+            query = {"code": code, "state": state, "iss": issuer(request)}
+            return HttpResponseRedirect(f"{redirect_uri}?{urlencode(query)}")
+
+    return render(
+        request,
+        "identity/demo_idp/login.html",
+        {
+            "params": oidc_params,
+            "residents": demo_residents(),
+            "levels": list(LoA),
+            "requested": requested,
+            "form": form,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _issue_code(params, cf, level):
+    person = Person.objects.filter(fiscal_code=cf.code).first()
+    code = secrets.token_urlsafe(32)
+    now = timezone.now()
+    # Expired rows are of no use to anyone; clearing them here keeps the table small without a task.
+    Grant.objects.filter(code_expires_at__lt=now - timedelta(hours=1)).filter(token_expires_at__isnull=True).delete()
+    Grant.objects.filter(token_expires_at__lt=now - timedelta(hours=1)).delete()
+    Grant.objects.create(
+        code_hash=_hash(code),
+        client_id=params["client_id"],
+        redirect_uri=params["redirect_uri"],
+        code_challenge=params["code_challenge"],
+        nonce=params["nonce"],
+        level=int(level),
+        userinfo_claims=_requested_userinfo_claims(params["claims"]),
+        fiscal_code=cf.code,
+        given_name=person.given_name if person else "Utente",
+        family_name=person.family_name if person else "Dimostrativo",
+        birth_date=person.birth_date if person else cf.birth_date,
+        code_expires_at=now + timedelta(seconds=CODE_SECONDS),
+    )
+    return code
+
+
+# --- Token and userinfo: the back channel ---------------------------------------------------------
+
+
+def _client_credentials(request):
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Basic "):
+        try:
+            client_id, _sep, secret = base64.b64decode(header[6:]).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None, None
+        return client_id, secret
+    return request.POST.get("client_id"), request.POST.get("client_secret")
+
+
+def _authenticated_client(request):
+    client_id, secret = _client_credentials(request)
+    expected = _client_secret(client_id or "")
+    if expected is None or not secret or not hmac.compare_digest(expected, secret):
+        return None
+    return client_id
+
+
+def _pkce_matches(verifier, challenge):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return hmac.compare_digest(digest, challenge)
+
+
+@enabled
+@csrf_exempt
+@require_POST
+def token(request):
+    client_id = _authenticated_client(request)
+    if client_id is None:
+        return oauth_error("invalid_client", "client authentication failed", status=401)
+    if request.POST.get("grant_type") != "authorization_code":
+        return oauth_error("unsupported_grant_type", "authorization_code only")
+    code = request.POST.get("code", "")
+    now = timezone.now()
+    with transaction.atomic():
+        # Single use: only the request that flips code_used_at from NULL gets tokens.
+        used = Grant.objects.filter(code_hash=_hash(code), code_used_at__isnull=True, code_expires_at__gt=now).update(
+            code_used_at=now
+        )
+        grant = Grant.objects.filter(code_hash=_hash(code)).first()
+        if not used:
+            if grant is not None and grant.code_used_at is not None:
+                # A replayed code may be stolen: revoke what the first use obtained.
+                Grant.objects.filter(pk=grant.pk).update(revoked=True)
+            return oauth_error("invalid_grant", "unknown, expired or already used code")
+        if grant.client_id != client_id or grant.redirect_uri != request.POST.get("redirect_uri"):
+            return oauth_error("invalid_grant", "code issued to another client or redirect URI")
+        if not _pkce_matches(request.POST.get("code_verifier", ""), grant.code_challenge):
+            return oauth_error("invalid_grant", "PKCE verification failed")
+        access_token = secrets.token_urlsafe(32)
+        grant.token_hash = _hash(access_token)
+        grant.token_expires_at = now + timedelta(seconds=TOKEN_SECONDS)
+        grant.save(update_fields=["token_hash", "token_expires_at"])
+
+    return _no_store(
+        JsonResponse(
+            {
+                "access_token": access_token,
+                "token_type": "Bearer",
+                "expires_in": TOKEN_SECONDS,
+                "id_token": _id_token(request, grant),
+            }
+        )
+    )
+
+
+def _subject(grant):
+    # Pairwise, as SPID: the same person has a different subject at each client.
+    message = f"{grant.client_id}|{grant.fiscal_code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, "sha256").hexdigest()
+
+
+def _id_token(request, grant):
+    now = int(time.time())
+    knobs = faults()
+    level = LoA.L1 if "low_acr" in knobs else LoA(grant.level)
+    claims = {
+        "iss": "https://impostore.example" if "wrong_issuer" in knobs else issuer(request),
+        "sub": _subject(grant),
+        "aud": "un-altro-client" if "wrong_audience" in knobs else grant.client_id,
+        "iat": now - 3600 if "expired" in knobs else now,
+        "exp": now - 3000 if "expired" in knobs else now + ID_TOKEN_SECONDS,
+        "nonce": "nonce-sbagliato" if "wrong_nonce" in knobs else grant.nonce,
+        "acr": level.acr,
+        "jti": secrets.token_urlsafe(16),
+    }
+    key = keys.signing_key()
+    if "foreign_key" in knobs:
+        # Same kid, another key: what a forger would send.
+        key = RSAKey.generate_key(2048, parameters={"kid": key.kid, "use": "sig", "alg": "RS256"})
+    return jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "JWT"}, claims, key)
+
+
+@enabled
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def userinfo(request):
+    header = request.headers.get("Authorization", "")
+    access_token = header[7:] if header.startswith("Bearer ") else ""
+    grant = Grant.objects.filter(
+        token_hash=_hash(access_token), token_expires_at__gt=timezone.now(), revoked=False
+    ).first()
+    if not access_token or grant is None:
+        response = oauth_error("invalid_token", "unknown, expired or revoked access token", status=401)
+        response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return response
+    knobs = faults()
+    values = {
+        FISCAL_NUMBER_CLAIM: f"{FISCAL_NUMBER_PREFIX}{grant.fiscal_code}",
+        "given_name": grant.given_name,
+        "family_name": grant.family_name,
+        "birthdate": grant.birth_date.isoformat() if grant.birth_date else None,
+    }
+    if "malformed_fiscal_number" in knobs:
+        values[FISCAL_NUMBER_CLAIM] = f"{FISCAL_NUMBER_PREFIX}{grant.fiscal_code[:15]}!"
+    claims = {"sub": _subject(grant)}
+    for name in grant.userinfo_claims:
+        if values.get(name) is not None and not (name == FISCAL_NUMBER_CLAIM and "no_fiscal_number" in knobs):
+            claims[name] = values[name]
+    return _no_store(JsonResponse(claims))

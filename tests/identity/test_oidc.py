@@ -1,0 +1,174 @@
+"""The OpenID Connect backend against the demo provider, over real HTTP on a live server.
+
+Every negative case ends with a clear message, no logged-in session and a recorded failure.
+"""
+
+from datetime import date
+
+import pytest
+import requests
+
+from fascicolo.identity.demo_idp.models import Grant
+from fascicolo.identity.loa import SESSION_LOA_KEY
+from fascicolo.identity.models import LoginEvent, LoginOutcome
+from fascicolo.identity.services import login_events_for_user, person_for_user
+from registry.models import FiscalCodeAlias
+
+from .conftest import Flow, with_query
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NOT_IN_REGISTRY_CF = "CCCFBA85D03L219P"
+
+
+def test_a_registered_resident_logs_in_at_l2(flow, resident):
+    response = flow.login(fiscal_code=resident.fiscal_code, level=2, next_url="/accessibilita/")
+    assert response.status_code == 302 and response.headers["Location"] == "/accessibilita/"
+    session = flow.session()
+    assert session[SESSION_LOA_KEY] == 2
+    account = resident.accounts.get()
+    assert str(account.user_id) == flow.user_id()
+    assert account.user.get_full_name() == "Mario Rossi"
+    event = login_events_for_user(account.user).get()
+    assert (event.outcome, event.backend, event.level, event.fiscal_code) == (
+        LoginOutcome.LOGIN, "spid-demo", 2, resident.fiscal_code,
+    )  # fmt: skip
+    assert event.ip_address == "127.0.0.1" and event.user_agent.startswith("python-requests")
+
+
+def test_the_session_id_rotates_at_login(flow, resident):
+    authorize_url = flow.start()
+    before = flow.http.cookies.get("sessionid")
+    assert before  # the pending login (state, nonce, PKCE verifier) lives in the session
+    flow.callback(flow.authorize(authorize_url, resident=resident.fiscal_code))
+    assert flow.user_id() and flow.http.cookies.get("sessionid") != before
+
+
+def test_the_login_request_carries_pkce_state_nonce_acr_and_the_spid_claims(flow):
+    authorize_url = flow.start(level=3)
+    from urllib.parse import parse_qs, urlsplit
+
+    query = {key: values[0] for key, values in parse_qs(urlsplit(authorize_url).query).items()}
+    assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
+    assert len(query["state"]) >= 32 and len(query["nonce"]) >= 32 and query["state"] != query["nonce"]
+    assert query["acr_values"] == "https://www.spid.gov.it/SpidL3"
+    assert query["scope"] == "openid" and query["prompt"] == "login"
+    assert '"https://attributes.eid.gov.it/fiscal_number":{"essential":true}' in query["claims"]
+
+
+def test_an_omocodic_old_code_still_matches_the_registry_record(flow, resident):
+    FiscalCodeAlias.objects.create(person=resident, fiscal_code="RSSMRA80A01H50MM", replaced_on=date(2001, 1, 1))
+    response = flow.login(fiscal_code="RSSMRA80A01H50MM")
+    assert response.status_code == 302 and "non-in-anagrafe" not in response.headers["Location"]
+    user_id = flow.user_id()
+    assert person_for_user(LoginEvent.objects.get(user_id=user_id).user) == resident
+
+
+def test_someone_not_in_the_registry_gets_a_clear_page_and_their_payments(flow):
+    response = flow.login(fiscal_code=NOT_IN_REGISTRY_CF)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/accesso/non-in-anagrafe/")
+    page = flow.http.get(flow.base + response.headers["Location"])
+    assert page.status_code == 200
+    assert "Non risulti nell'anagrafe del Comune" in page.text and NOT_IN_REGISTRY_CF in page.text
+    assert 'href="/area-personale/pagamenti/"' in page.text
+    assert "no-store" in page.headers["Cache-Control"]
+    english = flow.http.get(flow.base + response.headers["Location"], cookies={"django_language": "en"})
+    assert "You are not in the municipality's registry" in english.text
+
+
+def test_the_cie_button_uses_the_same_protocol(flow, resident):
+    response = flow.login(fiscal_code=resident.fiscal_code, backend="cie-demo")
+    assert response.status_code == 302
+    assert LoginEvent.objects.get(outcome=LoginOutcome.LOGIN).backend == "cie-demo"
+
+
+def test_logging_in_again_at_a_higher_level_is_a_step_up(flow, resident):
+    flow.login(fiscal_code=resident.fiscal_code, level=1)
+    assert flow.session()[SESSION_LOA_KEY] == 1
+    flow.login(fiscal_code=resident.fiscal_code, level=2)
+    assert flow.session()[SESSION_LOA_KEY] == 2
+    assert list(LoginEvent.objects.order_by("pk").values_list("outcome", "level")) == [
+        (LoginOutcome.LOGIN, 1), (LoginOutcome.STEP_UP, 2),
+    ]  # fmt: skip
+
+
+def test_logout_deletes_the_session_and_clears_site_data(flow, resident):
+    flow.login(fiscal_code=resident.fiscal_code)
+    session_key = flow.http.cookies.get("sessionid")
+    csrf = flow.http.get(flow.base + "/").cookies.get("csrftoken") or flow.http.cookies.get("csrftoken")
+    response = flow.http.post(flow.base + "/accesso/esci/", data={"csrfmiddlewaretoken": csrf}, allow_redirects=False)
+    assert response.status_code == 302
+    assert response.headers["Clear-Site-Data"] == '"cache", "cookies", "storage"'
+    from django.contrib.sessions.models import Session
+
+    assert not Session.objects.filter(session_key=session_key).exists()
+    logout = LoginEvent.objects.get(outcome=LoginOutcome.LOGOUT)
+    assert logout.fiscal_code == resident.fiscal_code and logout.user is not None
+
+
+# --- Negative cases -------------------------------------------------------------------------------
+
+
+def assert_refused(flow, response, reason, message):
+    assert response.status_code == 403
+    assert "Accesso non riuscito" in response.text
+    assert message in response.text
+    assert flow.user_id() is None
+    event = LoginEvent.objects.get()
+    assert (event.outcome, event.reason, event.user) == (LoginOutcome.FAILURE, reason, None)
+
+
+def test_a_tampered_state_is_refused(flow, resident):
+    callback_url = flow.authorize(flow.start(), fiscal_code=resident.fiscal_code)
+    response = flow.callback(with_query(callback_url, state="x" + callback_url.split("state=")[1][:40]))
+    assert_refused(flow, response, "state", "La richiesta di accesso non è valida o è già stata usata")
+
+
+def test_a_callback_cannot_be_used_twice(flow, resident):
+    callback_url = flow.authorize(flow.start(), fiscal_code=resident.fiscal_code)
+    assert flow.callback(callback_url).status_code == 302
+    assert flow.callback(callback_url).status_code == 403
+    assert LoginEvent.objects.filter(outcome=LoginOutcome.FAILURE, reason="state").count() == 1
+
+
+def test_a_replayed_authorization_code_is_refused_and_revokes_its_tokens(flow, resident):
+    victim_callback = flow.authorize(flow.start(), fiscal_code=resident.fiscal_code)
+    assert flow.callback(victim_callback).status_code == 302
+    # An attacker who saw the victim's code starts a login of their own and presents it.
+    attacker = Flow(flow.base, requests.Session())
+    attacker_callback = attacker.authorize(attacker.start(), fiscal_code=NOT_IN_REGISTRY_CF)
+    stolen_code = victim_callback.split("code=")[1].split("&")[0]
+    response = attacker.callback(with_query(attacker_callback, code=stolen_code))
+    assert response.status_code == 403 and attacker.user_id() is None
+    assert "il codice è scaduto o già usato" in response.text
+    assert LoginEvent.objects.get(outcome=LoginOutcome.FAILURE).reason == "token"
+    assert Grant.objects.get(fiscal_code=resident.fiscal_code).revoked
+
+
+def test_cancelling_at_the_provider_is_a_clear_failure(flow):
+    callback_url = flow.authorize(flow.start(), cancel=True)
+    assert_refused(flow, flow.callback(callback_url), "cancelled", "L&#x27;accesso è stato annullato")
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason", "message"),
+    [
+        ("wrong_nonce", "claims:nonce", "non è destinata a questo portale"),
+        ("foreign_key", "signature", "non ha una firma valida"),
+        ("wrong_issuer", "claims:iss", "non è destinata a questo portale"),
+        ("wrong_audience", "claims:aud", "non è destinata a questo portale"),
+        ("expired", "expired", "è scaduta"),
+        ("no_fiscal_number", "fiscal_number_missing", "non ha comunicato il codice fiscale"),
+        ("malformed_fiscal_number", "fiscal_number_invalid", "codice fiscale comunicato dal gestore"),
+        ("low_acr", "acr", "livello di sicurezza inferiore a quello richiesto"),
+    ],
+)
+def test_a_misbehaving_provider_is_refused(flow, resident, settings, fault, reason, message):
+    settings.DEMO_IDP_FAULTS = {fault}
+    response = flow.login(fiscal_code=resident.fiscal_code, level=2)
+    assert_refused(flow, response, reason, message)
+    assert not resident.accounts.exists()
+
+
+def test_an_unknown_backend_is_not_found(flow):
+    assert flow.http.get(f"{flow.base}/accesso/nessuno/avvia/").status_code == 404
