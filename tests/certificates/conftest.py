@@ -8,6 +8,19 @@ from tests.conftest import CeleryWorker
 from tests.dossier.factories import make_family
 
 
+@pytest.fixture(autouse=True)
+def private_storage(tmp_path_factory, settings, monkeypatch):
+    """Each test's documents in its own directory, for this process and the workers it starts: ids
+    restart with every test database, and var/private is shared with development."""
+    root = tmp_path_factory.mktemp("private")
+    monkeypatch.setenv("PRIVATE_STORAGE_ROOT", str(root))
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": root}},
+    }
+    return root
+
+
 @pytest.fixture
 def family(db):
     return make_family()

@@ -1,0 +1,74 @@
+"""Nothing lost, nothing twice: a worker killed mid-render, and messages lost from the broker."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+
+from fascicolo.celery import app
+from registry.certificates import services
+from registry.certificates.models import Certificate, StampExemption
+from registry.certificates.states import Status
+from registry.certificates.tasks import sweep_pending_certificates
+from tests.conftest import wait_until
+from tests.helpers import login_resident
+
+from .conftest import kill_worker_hard
+
+pytestmark = pytest.mark.worker
+
+
+def request(user, person, kind="residenza"):
+    return services.request_certificate(user, person_id=person.pk, kind=kind, exemption=StampExemption.ADOPTION)
+
+
+def status_of(certificate):
+    certificate.refresh_from_db()
+    return certificate.status
+
+
+def test_worker_killed_mid_render_still_ready_exactly_once(worker_factory, client, family, tmp_path):
+    hold = tmp_path / "hold"
+    hold.touch()
+    worker = worker_factory(CERTIFICATES_TEST_HOLD_FILE=hold)
+    user = login_resident(client, family["head"])
+    certificate = request(user, family["head"])
+
+    # The render has started (the task holds the row lock inside its transaction): kill everything.
+    wait_until(lambda: Path(f"{hold}.reached").exists(), timeout=60, message="render started")
+    kill_worker_hard(worker)
+    hold.unlink()
+    assert status_of(certificate) == Status.PENDING  # the render's transaction was rolled back
+    assert not default_storage.exists(services.file_name_for(certificate))
+
+    # The message was never acknowledged: a new worker gets it back once the visibility timeout
+    # has passed, with no sweeper involved.
+    worker_factory(CELERY_VISIBILITY_TIMEOUT=2)
+    wait_until(lambda: status_of(certificate) == Status.READY, timeout=120, message="ready after redelivery")
+
+    assert certificate.attempts == 2
+    assert Certificate.objects.filter(holder=family["head"]).count() == 1
+    stored = default_storage.open(certificate.file_name).read()
+    assert hashlib.sha256(stored).hexdigest() == certificate.sha256
+    leftovers = [
+        p.name for p in Path(default_storage.path(certificate.file_name)).parent.glob(f".{certificate.pk}.pdf*")
+    ]
+    assert leftovers == []
+
+
+def test_sweeper_brings_lost_requests_to_ready(worker_factory, client, family):
+    user = login_resident(client, family["head"])
+    # No worker is running: the requests wait in Redis…
+    certificates = [request(user, family["head"], kind) for kind in ("residenza", "nascita", "stato_famiglia")]
+    certificates.append(request(user, family["minor"], "nascita"))
+    # …and are lost, as in a Redis restart without persistence.
+    with app.connection_for_write() as conn:
+        assert conn.default_channel.queue_purge("pdf") == len(certificates)
+
+    worker_factory(CERTIFICATES_SWEEP_AFTER_SECONDS=0)
+    sweep_pending_certificates.delay()  # what Celery beat sends every 30 s
+    wait_until(
+        lambda: all(status_of(c) == Status.READY for c in certificates), timeout=120, message="all swept to ready"
+    )
+    assert all(c.attempts == 1 for c in certificates)
