@@ -141,3 +141,16 @@ def test_the_clerks_pages_speak_english_second(client, db):
     response = client.get("/personale/login/", headers={"accept-language": "en"})
     assert "Staff sign-in" in response.text
     assert "Sign in with SPID or CIE" in response.text
+
+
+def test_wrong_second_factor_codes_are_limited_too(client, enrolled_clerk, settings):
+    user, secret, _ = enrolled_clerk
+    password_login(client, user.username)
+    per_account = int(settings.ACCOUNT_RATE_LIMITS["login_failed"].split(",")[1].split("/")[0])
+    for _ in range(per_account):
+        response = second_factor(client, wrong_totp_code(secret))
+        assert "Codice errato." in response.text
+    response = second_factor(client, totp_code(secret))
+    assert "Troppi tentativi di accesso. Riprova più tardi." in response.text
+    assert "_auth_user_id" not in client.session
+    assert not reaches_admin(client)

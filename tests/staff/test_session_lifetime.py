@@ -126,7 +126,9 @@ def test_clerks_have_their_own_limits(client, enrolled_clerk, settings):
     assert client.get("/admin/").status_code == 200
 
     shift(client, activity=1200)  # past a resident's limit, within a clerk's
-    assert client.get("/admin/").status_code == 200
+    admin_page = client.get("/admin/")
+    assert admin_page.status_code == 200
+    assert 'id="session-timeout"' in admin_page.text  # the admin warns too
 
     shift(client, activity=1801)
     response = client.get("/admin/")
