@@ -1,0 +1,220 @@
+"""Import of the TARI roll (*ruolo TARI*): one debt position per household, TARI to the municipality
+and TEFA to the province as two transfers of every notice (DOMAIN.md §1.5).
+
+CSV (UTF-8, comma-separated, header row): ``roll_id, debtor_type (F|G), fiscal_code, name, address,
+tari, tefa, installments, first_due_date`` — amounts in euro with a dot (``182.40``), ``installments``
+0 for the single payment only or 2..12 for a plan besides it (monthly after ``first_due_date``).
+
+Every line is checked first; bad lines are reported with their number and reason. Good lines are
+written in one transaction (all of them or none), in bulk; a line whose position already exists
+(same roll id and year) is skipped, so importing the same file twice creates nothing new.
+"""
+
+import calendar
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import conf
+from .identifiers import InvalidIdentifier, parse_debtor_code
+from .models import DebtPosition, PaymentOption, ServiceCategory, Transfer
+from .reconciliation import euro_to_cents
+from .services import new_notice_numbers
+from .states import PositionStatus
+
+FIELDS = ["roll_id", "debtor_type", "fiscal_code", "name", "address", "tari", "tefa", "installments", "first_due_date"]
+TARI_TRIBUTE, TEFA_TRIBUTE = "3944", "TEFA"
+BATCH = 5000
+
+
+@dataclass
+class RollLine:
+    roll_id: str
+    debtor_type: str
+    fiscal_code: str
+    name: str
+    address: str
+    tari_cents: int
+    tefa_cents: int
+    installments: int
+    first_due_date: date
+
+
+@dataclass
+class RollReport:
+    created: int = 0
+    skipped: int = 0
+    errors: list = field(default_factory=list)  # (line number, reason)
+
+
+def parse_line(row):
+    roll_id = (row.get("roll_id") or "").strip()
+    if not roll_id or len(roll_id) > 30:
+        raise ValueError(_("identificativo del ruolo mancante o più lungo di 30 caratteri"))
+    debtor_type = (row.get("debtor_type") or "").strip().upper()
+    try:
+        code = parse_debtor_code(debtor_type, row.get("fiscal_code") or "")
+    except InvalidIdentifier as exc:
+        raise ValueError(str(exc)) from None
+    name = (row.get("name") or "").strip()
+    if not name:
+        raise ValueError(_("nome del debitore mancante"))
+    tari, tefa = euro_to_cents(row["tari"]), euro_to_cents(row["tefa"])
+    if tari < 1 or tefa < 0:
+        raise ValueError(_("importi TARI/TEFA non validi"))
+    installments = int(row.get("installments") or 0)
+    if installments not in (0, *range(2, 13)):
+        raise ValueError(_("numero di rate non valido (0 oppure da 2 a 12)"))
+    first_due = date.fromisoformat((row.get("first_due_date") or "").strip())
+    if first_due <= timezone.localdate():
+        raise ValueError(_("la prima scadenza deve essere futura"))
+    return RollLine(
+        roll_id,
+        debtor_type,
+        code,
+        name[:140],
+        (row.get("address") or "").strip()[:200],
+        tari,
+        tefa,
+        installments,
+        first_due,
+    )
+
+
+def parse_roll(text):
+    """(lines, errors): every row checked, errors as (line number, reason)."""
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != FIELDS:
+        return [], [(1, _("intestazione attesa: %(fields)s") % {"fields": ",".join(FIELDS)})]
+    lines, errors, seen = [], [], {}
+    for number, row in enumerate(reader, start=2):
+        try:
+            line = parse_line(row)
+        except (ValueError, KeyError, TypeError) as exc:
+            errors.append((number, str(exc) or exc.__class__.__name__))
+            continue
+        if line.roll_id in seen:
+            errors.append(
+                (
+                    number,
+                    _("identificativo %(id)s ripetuto (riga %(first)s)")
+                    % {"id": line.roll_id, "first": seen[line.roll_id]},
+                )
+            )
+            continue
+        seen[line.roll_id] = number
+        lines.append(line)
+    return lines, errors
+
+
+def add_months(day, months):
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _split(total, parts):
+    share = [total // parts] * parts
+    share[0] += total - sum(share)
+    return share
+
+
+def _options_for(line, year):
+    """[(installment number, due date, tari cents, tefa cents)]: the single payment, then the plan."""
+    options = [(0, line.first_due_date, line.tari_cents, line.tefa_cents)]
+    if line.installments:
+        taris, tefas = _split(line.tari_cents, line.installments), _split(line.tefa_cents, line.installments)
+        for n in range(line.installments):
+            due = add_months(line.first_due_date, n)
+            options.append((n + 1, due, taris[n], tefas[n]))
+    return options
+
+
+def import_roll(text, year, strict=False):
+    lines, errors = parse_roll(text)
+    report = RollReport(errors=errors)
+    if strict and errors:
+        return report
+    prefix = f"{conf.municipality_fiscal_code()}-TARI-{year}-"
+    existing = set(DebtPosition.objects.filter(iupd__startswith=prefix).values_list("iupd", flat=True))
+    fresh = [line for line in lines if prefix + line.roll_id not in existing]
+    report.skipped = len(lines) - len(fresh)
+    with transaction.atomic():
+        for start in range(0, len(fresh), BATCH):
+            _write_batch(fresh[start : start + BATCH], prefix, year)
+    report.created = len(fresh)
+    return report
+
+
+def _write_batch(lines, prefix, year):
+    now = timezone.now()
+    subject = _("TARI %(year)s") % {"year": year}
+    positions = DebtPosition.objects.bulk_create(
+        DebtPosition(
+            iupd=prefix + line.roll_id,
+            debtor_type=line.debtor_type,
+            debtor_fiscal_code=line.fiscal_code,
+            debtor_name=line.name,
+            debtor_address=line.address,
+            category=ServiceCategory.TARI,
+            subject=subject,
+            status=PositionStatus.VALID,
+            publish_date=now,
+        )
+        for line in lines
+    )
+    plans = [(position, _options_for(line, year)) for position, line in zip(positions, lines, strict=True)]
+    numbers = iter(new_notice_numbers(sum(len(options) for _, options in plans)))
+    options, amounts = [], []
+    for position, plan in plans:
+        for number, due, tari, tefa in plan:
+            notice = next(numbers)
+            label = subject if number == 0 else _("%(subject)s — rata %(n)s") % {"subject": subject, "n": number}
+            options.append(
+                PaymentOption(
+                    position=position,
+                    installment_number=number,
+                    iuv=notice[1:],
+                    notice_number=notice,
+                    amount_cents=tari + tefa,
+                    due_date=due,
+                    description=label,
+                )
+            )
+            amounts.append((tari, tefa, label))
+    PaymentOption.objects.bulk_create(options)
+    belfiore = settings.MUNICIPALITY["belfiore_code"]
+    transfers = []
+    for option, (tari, tefa, label) in zip(options, amounts, strict=True):
+        transfers.append(
+            Transfer(
+                option=option,
+                index=1,
+                amount_cents=tari,
+                category=conf.taxonomy("TARI"),
+                beneficiary_fiscal_code=conf.municipality_fiscal_code(),
+                iban=conf.municipality_iban(),
+                remittance=label,
+                metadata={"TARI-TEFA-1": f"{belfiore}|{year}|{TARI_TRIBUTE}"},
+            )
+        )
+        if tefa:
+            transfers.append(
+                Transfer(
+                    option=option,
+                    index=2,
+                    amount_cents=tefa,
+                    category=conf.taxonomy("TARI"),
+                    beneficiary_fiscal_code=settings.PAGOPA_PROVINCE_FISCAL_CODE,
+                    iban=settings.PAGOPA_PROVINCE_IBAN,
+                    remittance=f"TEFA {label}"[:140],
+                    metadata={"TARI-TEFA-2": f"{belfiore}|{year}|{TEFA_TRIBUTE}"},
+                )
+            )
+    Transfer.objects.bulk_create(transfers, batch_size=BATCH)
