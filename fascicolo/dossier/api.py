@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -69,11 +69,11 @@ class MessageList(generics.ListAPIView):
     def get_queryset(self):
         queryset = selectors.messages_for(self.request.user)
         unread = self.request.query_params.get("unread")
-        if unread in ("true", "1"):
-            queryset = queryset.filter(read_at__isnull=True)
-        elif unread in ("false", "0"):
-            queryset = queryset.filter(read_at__isnull=False)
-        return queryset
+        if unread is None:
+            return queryset
+        if unread not in ("true", "false"):
+            raise ValidationError({"unread": _("Usa true o false.")})
+        return queryset.filter(read_at__isnull=unread == "true")
 
     @extend_schema(
         parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL, description="Only unread (true) or read (false)")],

@@ -124,17 +124,21 @@ class LoginEntrySerializer(serializers.Serializer):
 
 
 class SettingsSerializer(serializers.Serializer):
-    email = serializers.EmailField(
+    # Plain strings rather than EmailField: an address not set yet is "" (which is no email).
+    email = serializers.CharField(
         required=False,
         max_length=254,
-        help_text="The verified contact email. Writing a new address sends a verification link to it; "
-        "it becomes the contact email only once the link is followed.",
+        help_text='The verified contact email ("" if none). Writing a new address sends a verification link '
+        "to it; it becomes the contact email only once the link is followed.",
     )
     email_verified_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    pending_email = serializers.EmailField(read_only=True)
-    registry_email = serializers.EmailField(read_only=True, help_text="The registry office's record; read-only.")
+    pending_email = serializers.CharField(read_only=True, help_text='The address awaiting verification, or "".')
+    registry_email = serializers.CharField(read_only=True, help_text="The registry office's record; read-only.")
     digital_notices = serializers.BooleanField(required=False)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+
+    def validate_email(self, value):
+        return serializers.EmailField().run_validation(value)
 
 
 class RectificationSerializer(serializers.ModelSerializer):
