@@ -15,6 +15,11 @@ class CertificateRequestForm(forms.Form):
         coerce=int,
         choices=[("", _("Scegli il motivo…")), *StampExemption.choices],
         help_text=_("Senza un motivo di esenzione il certificato è soggetto a bollo da € 16,00."),
+        error_messages={
+            "required": _(
+                "Indica il motivo di esenzione dal bollo: il pagamento online del bollo non è ancora disponibile."
+            )
+        },
     )
     exemption_description = forms.CharField(
         label=_("Descrizione del motivo (obbligatoria per «Altro motivo»)"),

@@ -122,7 +122,6 @@ class Certificate(models.Model):
                 name="certificate_has_kind",
             ),
         ]
-        permissions = [("revoke_certificate", _("Può revocare i certificati"))]
 
     def __str__(self):
         return f"{self.title} — {self.display_code}"

@@ -183,7 +183,6 @@ class Migration(migrations.Migration):
                 "verbose_name": "certificato",
                 "verbose_name_plural": "certificati",
                 "ordering": ["-requested_at", "-id"],
-                "permissions": [("revoke_certificate", "Può revocare i certificati")],
                 "indexes": [
                     models.Index(fields=["requested_by", "-requested_at"], name="certificate_requester_idx"),
                     models.Index(
