@@ -43,6 +43,9 @@ migrations-check: setup
 vendor: node_modules ## refresh static/vendor from node_modules (Bootstrap Italia)
 	scripts/vendor_static.sh
 
+schema: setup ## regenerate docs/openapi.yaml from the code (tests/api/test_schema.py checks it is current)
+	TESTING=1 $(PY) manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn
+
 messages: setup ## extract and compile the translations (Italian source, English translation)
 	DEBUG=1 $(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=static/vendor
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
