@@ -29,6 +29,8 @@ from .services import record_accesses
 class AuditedAdminMixin:
     # Opening an object of this model asks for the purpose first (personal data).
     audit_requires_purpose = True
+    # The change form with the purpose in force and a link to change it.
+    change_form_template = "admin/audit/change_form.html"
 
     # --- whom the object concerns ----------------------------------------------------------------
 

@@ -208,6 +208,14 @@ def test_bad_rows_are_rejected_with_line_numbers_and_reasons(tmp_path):
     assert set(Person.objects.values_list("fiscal_code", flat=True)) == {"RSSMRA80A01H501U", "BNCLRA82E55H501B"}
 
 
+def test_line_numbers_count_physical_lines(tmp_path):
+    # A quoted field spanning two lines: the next row starts on line 4, not 3.
+    rows = [{**POPESCU, "denominazione_convivenza": "RSA\nSan Carlo"}, {**GIULIA, "codice_fiscale": "X"}]
+    result = import_residents(write_csv(tmp_path / "anpr.csv", rows))
+    assert list(read_rejects(result.reject_path)) == [4]
+    assert Household.objects.get(code="C0000001").name == "RSA\nSan Carlo"
+
+
 def test_household_whose_head_was_rejected_is_rejected(tmp_path):
     rows = [{**ROSSI, "codice_fiscale": "RSSMRA80A01H501X"}, BIANCHI, GIULIA]
     result = import_residents(write_csv(tmp_path / "anpr.csv", rows))
