@@ -370,6 +370,11 @@ class _PostgresStaging:
         columns = ", ".join(f"{name} {kind}" for name, kind in STAGING_COLUMNS)
         # Temporary: no WAL, private to this session. Dropped at the end (or with the transaction,
         # which a caller's outer transaction may hold open).
+        # For this transaction only: the staging table in memory (temp_buffers is 8 MB by default,
+        # and only takes effect before the session's first temporary table), and room for the hash
+        # joins of a million rows without spilling to disk.
+        self.cursor.execute("SET LOCAL temp_buffers = '1GB'")
+        self.cursor.execute("SET LOCAL work_mem = '256MB'")
         self.cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGING}")
         self.cursor.execute(f"CREATE TEMPORARY TABLE {STAGING} ({columns}) ON COMMIT DROP")
 
