@@ -189,3 +189,12 @@ def test_registry_clerk_can_open_but_not_delete(client):
 def test_revenue_clerk_cannot_see_the_register(client):
     login_staff(client, make_staff("tributi", group="Ufficio tributi"))
     assert client.get(CHANGELIST).status_code == 403
+
+
+def test_admin_speaks_italian_and_english(superuser_client):
+    italian = superuser_client.get(CHANGELIST, headers={"accept-language": "it"}).content.decode()
+    assert "Scegli persona da modificare" in italian and "posizione anagrafica" in italian.lower()
+    english = superuser_client.get(CHANGELIST, headers={"accept-language": "en"}).content.decode()
+    assert "Select person to change" in english and "registration status" in english.lower()
+    purpose = superuser_client.get(reverse("admin:audit_purpose"), headers={"accept-language": "en"})
+    assert "Purpose of access" in purpose.content.decode()
