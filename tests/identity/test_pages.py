@@ -72,3 +72,16 @@ def test_the_demo_provider_refuses_unknown_clients_and_foreign_redirects(client,
         "&redirect_uri=http://testserver/cb"
     )
     assert no_pkce.status_code == 302 and "error=invalid_request" in no_pkce["Location"]
+
+
+def test_the_demo_provider_lists_the_seeded_demo_residents_else_the_first_people():
+    from fascicolo.identity.demo_idp.residents import demo_residents
+    from registry.seeding import DEMO_RESIDENTS
+
+    from .conftest import make_person
+
+    zanetti = make_person("ZNTMRA80A01F205T", family_name="Zanetti")
+    assert demo_residents() == [zanetti]
+    mario = DEMO_RESIDENTS["mario_rossi"]
+    rossi = make_person(mario.fiscal_code, mario.given_name, mario.family_name)
+    assert demo_residents() == [rossi]

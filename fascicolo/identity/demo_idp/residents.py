@@ -13,7 +13,8 @@ def demo_residents():
     except ImportError:
         DEMO_RESIDENTS = None
     if DEMO_RESIDENTS:
-        codes = [item if isinstance(item, str) else _fiscal_code_of(item) for item in DEMO_RESIDENTS]
+        items = DEMO_RESIDENTS.values() if isinstance(DEMO_RESIDENTS, dict) else DEMO_RESIDENTS
+        codes = [item if isinstance(item, str) else _fiscal_code_of(item) for item in items]
         people = {person.fiscal_code: person for person in Person.objects.filter(fiscal_code__in=codes)}
         listed = [people[code] for code in codes if code in people]
         if listed:
