@@ -105,6 +105,7 @@ MAX_CITIZENSHIPS = 3
 
 # The staging table: the cleaned row, one column per field the load needs.
 STAGING = "registry_import_staging"
+RESOLVED = "registry_import_resolved"
 STAGING_COLUMNS = (
     ("line_no", "integer"),
     ("fiscal_code", "varchar(16)"),
@@ -615,63 +616,80 @@ def _load(cursor, result):
         """
     )
 
-    # Memberships: whoever now lives in another household leaves the old one the day they join the new.
-    resolved = f"""
-        {t["staging"]} s JOIN {person} p ON p.fiscal_code = s.fiscal_code
+    # From here on every statement needs the person's and household's ids: resolve them once (one
+    # join of the staging table) instead of joining by codice fiscale in each statement.
+    resolved = RESOLVED
+    schema = "pg_temp" if connection.vendor == "postgresql" else "temp"
+    cursor.execute(f"DROP TABLE IF EXISTS {schema}.{resolved}")
+    cursor.execute(
+        f"""
+        CREATE TEMPORARY TABLE {resolved} AS
+        SELECT s.line_no, p.id AS person_id, h.id AS household_id, h.address_id, s.relationship, s.started_on,
+               s.registration_kind, s.registration_date, s.origin_name, s.origin_code,
+               {", ".join(f"s.citizenship_{n}" for n in range(1, MAX_CITIZENSHIPS + 1))}
+        FROM {t["staging"]} s JOIN {person} p ON p.fiscal_code = s.fiscal_code
         JOIN {t["household"]} h ON h.code = s.household_code
-    """
+        """
+    )  # fmt: skip
+    cursor.execute(f"ANALYZE {resolved}")
+
+    # Memberships: whoever now lives in another household leaves the old one the day they join the new.
     membership = t["membership"]
     cursor.execute(
         f"""
-        UPDATE {membership} SET ended_on = u.ended_on
-        FROM (SELECT p.id AS person_id, h.id AS household_id, s.started_on AS ended_on FROM {resolved}) u
-        WHERE {membership}.person_id = u.person_id AND {membership}.ended_on IS NULL
-          AND {membership}.household_id <> u.household_id AND {membership}.started_on <= u.ended_on
+        UPDATE {membership} SET ended_on = r.started_on
+        FROM {resolved} r
+        WHERE {membership}.person_id = r.person_id AND {membership}.ended_on IS NULL
+          AND {membership}.household_id <> r.household_id AND {membership}.started_on <= r.started_on
         """
     )
     result.memberships_closed = cursor.rowcount
     cursor.execute(
         f"""
-        UPDATE {membership} SET relationship = u.relationship
-        FROM (SELECT p.id AS person_id, h.id AS household_id, s.relationship FROM {resolved}) u
-        WHERE {membership}.person_id = u.person_id AND {membership}.household_id = u.household_id
-          AND {membership}.ended_on IS NULL AND {membership}.relationship <> u.relationship
+        UPDATE {membership} SET relationship = r.relationship
+        FROM {resolved} r
+        WHERE {membership}.person_id = r.person_id AND {membership}.household_id = r.household_id
+          AND {membership}.ended_on IS NULL AND {membership}.relationship <> r.relationship
         """
     )
     cursor.execute(
         f"""
         INSERT INTO {membership} (household_id, person_id, relationship, started_on)
-        SELECT h.id, p.id, s.relationship, s.started_on FROM {resolved}
-        WHERE NOT EXISTS (SELECT 1 FROM {membership} m WHERE m.person_id = p.id AND m.ended_on IS NULL)
+        SELECT r.household_id, r.person_id, r.relationship, r.started_on FROM {resolved} r
+        WHERE NOT EXISTS (SELECT 1 FROM {membership} m WHERE m.person_id = r.person_id AND m.ended_on IS NULL)
         """
     )
     result.memberships_created = cursor.rowcount
 
     # Citizenships: add the ones the register does not hold yet.
-    for n in range(1, MAX_CITIZENSHIPS + 1):
-        cursor.execute(
-            f"""
-            INSERT INTO {t["citizenship"]} (person_id, country)
-            SELECT p.id, s.citizenship_{n} FROM {t["staging"]} s JOIN {person} p ON p.fiscal_code = s.fiscal_code
-            WHERE s.citizenship_{n} <> '' AND NOT EXISTS (
-                SELECT 1 FROM {t["citizenship"]} c
-                WHERE c.person_id = p.id AND c.country = s.citizenship_{n} AND c.lost_on IS NULL)
-            """
-        )
+    citizenship = t["citizenship"]
+    cursor.execute(
+        f"""
+        INSERT INTO {citizenship} (person_id, country)
+        SELECT c.person_id, c.country FROM (
+            {" UNION ALL ".join(
+                f"SELECT person_id, citizenship_{n} AS country FROM {resolved} WHERE citizenship_{n} <> ''"
+                for n in range(1, MAX_CITIZENSHIPS + 1))}
+        ) c
+        WHERE NOT EXISTS (SELECT 1 FROM {citizenship} e
+                          WHERE e.person_id = c.person_id AND e.country = c.country AND e.lost_on IS NULL)
+        """
+    )  # fmt: skip
 
     # The birth or immigration that started the person's residence here, once.
     cursor.execute(
         f"""
         INSERT INTO {t["event"]} (person_id, kind, date, address_id, other_municipality, other_municipality_code,
                                   notes, recorded_at)
-        SELECT p.id, s.registration_kind, s.registration_date, h.address_id, s.origin_name, s.origin_code,
+        SELECT r.person_id, r.registration_kind, r.registration_date, r.address_id, r.origin_name, r.origin_code,
                %s, %s
-        FROM {resolved}
-        WHERE NOT EXISTS (SELECT 1 FROM {t["event"]} e WHERE e.person_id = p.id AND e.kind IN (%s, %s))
+        FROM {resolved} r
+        WHERE NOT EXISTS (SELECT 1 FROM {t["event"]} e WHERE e.person_id = r.person_id AND e.kind IN (%s, %s))
         """,
         ["Importato dall'archivio anagrafico", now, EventKind.BIRTH.value, EventKind.IMMIGRATION.value],
     )  # fmt: skip
     result.events_created = cursor.rowcount
+    cursor.execute(f"DROP TABLE {resolved}")
 
 
 # --- Entry point ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth import get_user_model, login, logout
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 
@@ -148,12 +149,21 @@ def record_login_event(request, outcome, *, user=None, fiscal_code="", backend="
         fiscal_code=fiscal_code or "",
         backend=backend or "",
         level=int(level) if level else None,
-        # REMOTE_ADDR: the address of whoever connected; behind a proxy, the proxy (see docs/identity.md).
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:300],
         outcome=outcome,
         reason=reason[:64],
     )
+
+
+def client_ip(request):
+    """The client's address by the same rule as the clerks' login limits (``TRUSTED_PROXY_COUNT``)."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return None
 
 
 def login_events_for_user(user):
