@@ -60,7 +60,7 @@ def make_family(family_name="Bianchi"):
     household = make_household(
         [(head, Relationship.HEAD), (spouse, Relationship.SPOUSE), (minor, Relationship.CHILD),
          (adult_child, Relationship.CHILD)],
-        street=f"Via {family_name}",
+        street=family_name,
     )  # fmt: skip
     Citizenship.objects.create(person=head, country="IT", acquired_on=head.birth_date)
     IdentityDocument.objects.create(
