@@ -12,11 +12,13 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from fascicolo.identity.loa import LoA, session_loa
+from fascicolo.security.middleware import wants_json
 
 # Views a clerk with no second factor yet may open: the ones that enrol it.
 ENROLMENT_VIEWS = frozenset(
@@ -60,16 +62,18 @@ def second_factor_gate(request, view_name):
     user = request.user
     if not is_clerk(user) or session_passed_second_factor(request):
         return None
-    if not has_second_factor(user):
-        if view_name in ENROLMENT_VIEWS:
-            return None
+    enrolled = has_second_factor(user)
+    if view_name in (LOGIN_VIEWS if enrolled else ENROLMENT_VIEWS):
+        return None
+    if wants_json(request):
+        # An API client cannot enrol or type a code: it gets an answer, not a login page.
+        return JsonResponse({"detail": _("Serve il secondo fattore di autenticazione.")}, status=403)
+    if not enrolled:
         messages.warning(
             request,
             _("Per usare l'area riservata al personale configura prima il secondo fattore di autenticazione."),
         )
         return redirect("mfa_activate_totp")
-    if view_name in LOGIN_VIEWS:
-        return None
     # The clerk has a second factor but this session never asked for it (a login that did not go
     # through allauth): start again from the login, which will ask for it.
     next_url = request.get_full_path()

@@ -154,3 +154,15 @@ def test_wrong_second_factor_codes_are_limited_too(client, enrolled_clerk, setti
     assert "Troppi tentativi di accesso. Riprova più tardi." in response.text
     assert "_auth_user_id" not in client.session
     assert not reaches_admin(client)
+
+
+def test_an_api_call_from_a_session_without_second_factor_is_refused_plainly(client, clerk):
+    password_login(client, clerk.username)
+    response = client.get("/admin/", headers={"accept": "application/json"})
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Serve il secondo fattore di autenticazione."}
+
+
+def test_keep_alive_works_during_enrolment(client, clerk):
+    password_login(client, clerk.username)
+    assert client.post("/sessione/rinnova/", headers={"accept": "application/json"}).status_code == 200
