@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 import tests
+from tests.audit.staff import login_staff, make_staff
 from tests.dossier.factories import make_dossier_objects
 from tests.dossier.routes import all_routes
 from tests.helpers import login_resident
@@ -65,7 +66,7 @@ def _walk(client, routes, **extra):
     return failures
 
 
-def test_every_route_answers_authenticated_requests_privately(family, django_user_model):
+def test_every_route_answers_authenticated_requests_privately(family):
     routes = [r for r in all_routes() if not r.pattern.startswith(STATIC_PREFIXES)]
     assert len(routes) > 30  # the resolver walk found the portal, not an empty list
 
@@ -74,8 +75,7 @@ def test_every_route_answers_authenticated_requests_privately(family, django_use
     assert _walk(resident, routes) == []
 
     staff = Client(raise_request_exception=False)
-    clerk = django_user_model.objects.create_superuser("supervisore", password="x" * 16)
-    staff.force_login(clerk)
+    login_staff(staff, make_staff("supervisore", superuser=True), purpose="Verifica")
     assert _walk(staff, [r for r in routes if r.pattern.startswith("admin/")]) == []
 
     # an app with a bearer header (even a wrong one) gets a private answer too
