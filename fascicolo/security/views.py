@@ -11,7 +11,7 @@ from .middleware import wants_json
 @never_cache
 @require_POST
 def keepalive(request):
-    """ "Resta collegato": restarts the idle clock (never the absolute one)."""
+    """The "Resta collegato" button: restarts the idle clock, never the absolute one."""
     if not request.user.is_authenticated:
         return JsonResponse({"expired": "idle"}, status=401) if wants_json(request) else redirect("home")
     clock = getattr(request, "session_clock", None) or session_clock.read(request.session, request.user)
