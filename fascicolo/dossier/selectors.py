@@ -17,6 +17,8 @@ from registry.models import HEAD_RELATIONSHIPS, RESIDENCE_EVENTS, Membership, Re
 from .models import ApiToken, Message, RectificationRequest, ResidentProfile
 
 ADULT_AGE = 18
+# The newest entries the access log pages and API show (both providers return newest first).
+LOG_LIMIT = 1000
 
 # Relationships to the head (ANPR table 5) that make the head, and the head's spouse or partner,
 # a parent of the member.
@@ -256,7 +258,7 @@ def access_entries(user):
             object_description=str(_first_attr(entry, ("object_description", "object_repr", "description"))),
             purpose=str(_first_attr(entry, ("purpose",))),
         )
-        for entry in entries_for_person(person)
+        for entry in entries_for_person(person)[:LOG_LIMIT]
     ]
     return sorted(entries, key=lambda entry: entry.timestamp, reverse=True)
 
@@ -269,11 +271,11 @@ def login_entries(user):
         return None
     entries = [
         LoginEntry(
-            timestamp=_first_attr(event, ("timestamp", "created_at", "at")),
+            timestamp=_first_attr(event, ("time", "timestamp", "created_at")),
             method=str(_first_attr(event, ("backend_label", "get_backend_display", "backend_id", "backend"))),
             level=_first_attr(event, ("loa", "level"), None),
             outcome=str(_first_attr(event, ("get_outcome_display", "outcome"))),
         )
-        for event in login_events_for_user(user)
+        for event in login_events_for_user(user)[:LOG_LIMIT]
     ]
     return sorted(entries, key=lambda entry: entry.timestamp, reverse=True)

@@ -234,7 +234,8 @@ def _change_preferences(request):
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
                 profile.language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
+                # Django's default is a browser-session cookie; a chosen language should last.
+                max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
                 secure=settings.LANGUAGE_COOKIE_SECURE,
                 httponly=settings.LANGUAGE_COOKIE_HTTPONLY,

@@ -260,3 +260,15 @@ def test_a_clerk_opening_a_resident_in_the_admin_appears_in_their_access_log(cli
     spouse = Client()
     login_resident(spouse, family["spouse"])
     assert "Anna Verdi" not in spouse.get(reverse("dossier:access_log")).content.decode()
+
+
+def test_the_residents_own_logins_are_listed(client, family):
+    from fascicolo.identity.models import LoginEvent, LoginOutcome
+
+    user = login_resident(client, family["head"])
+    LoginEvent.objects.create(user=user, fiscal_code=family["head"].fiscal_code, backend="spid-demo", level=2,
+                              outcome=LoginOutcome.LOGIN)  # fmt: skip
+    page = client.get(reverse("dossier:access_log")).content.decode()
+    assert "spid-demo" in page
+    [login] = client.get("/api/v1/access-log/logins/").json()["results"]
+    assert login["method"] == "spid-demo" and login["level"] == 2
