@@ -172,3 +172,14 @@ def test_a_misbehaving_provider_is_refused(flow, resident, settings, fault, reas
 
 def test_an_unknown_backend_is_not_found(flow):
     assert flow.http.get(f"{flow.base}/accesso/nessuno/avvia/").status_code == 404
+
+
+def test_an_unreachable_provider_gives_a_clear_page(flow, settings):
+    from .conftest import demo_backends
+    from .test_single_thread_server import free_port
+
+    settings.IDENTITY_BACKENDS = demo_backends(f"http://127.0.0.1:{free_port()}/nessuno", "fascicolo", "x")
+    response = flow.http.get(f"{flow.base}/accesso/spid-demo/avvia/?level=2", allow_redirects=False)
+    assert response.status_code == 403 and "Il gestore dell&#x27;identità non risponde" in response.text
+    event = LoginEvent.objects.get()
+    assert (event.outcome, event.reason, event.level) == (LoginOutcome.FAILURE, "provider_unreachable", 2)
