@@ -213,6 +213,8 @@ def main():
             f"  ({result.people_created:,} people, {result.households_created:,} households,"
             f" {result.memberships_created:,} memberships, {result.events_created:,} events)"
         )
+        phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items())
+        print(f"import phases: {phases}")
         print(f"ratio import / bare COPY: {import_seconds / copy_seconds:.2f} (target <= 2.00)")  # fmt: skip
         if not args.keep_file:
             path.unlink()
