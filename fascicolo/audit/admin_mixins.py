@@ -8,7 +8,8 @@ object and of its inlines. Writes are recorded inside the admin's own transactio
 and its entry are committed together or not at all.
 
 ``audit_subjects(obj)`` names the people an object concerns; the default handles a person and any
-object with a ``person`` foreign key, and a household's admin overrides it with its members.
+object with foreign keys to people (an event: the person and the spouse), and a household's admin
+overrides it with its members.
 """
 
 import datetime
@@ -35,10 +36,15 @@ class AuditedAdminMixin:
     # --- whom the object concerns ----------------------------------------------------------------
 
     def audit_subjects(self, obj):
+        """Ids of the people ``obj`` is about: the person itself, or every person it points to."""
         if obj._meta.label_lower == "registry.person":
             return [obj.pk]
-        person_id = getattr(obj, "person_id", None)
-        return [person_id] if person_id else []
+        return [
+            getattr(obj, field.attname)
+            for field in obj._meta.concrete_fields
+            if field.is_relation and field.related_model._meta.label_lower == "registry.person"
+            if getattr(obj, field.attname)
+        ]
 
     # --- reads ------------------------------------------------------------------------------------
 

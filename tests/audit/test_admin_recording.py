@@ -267,3 +267,16 @@ def test_supervisor_reads_the_log(client, person):
     login_staff(client, make_staff("sup", group="Supervisore"), purpose="Verifica")
     assert client.get(reverse("admin:audit_accesslogentry_changelist")).status_code == 200
     assert client.get(person_url(person)).status_code == 200
+
+
+def test_event_read_concerns_the_person_and_the_spouse(client, clerk):
+    from registry.models import EventKind, RegistryEvent
+
+    login_staff(client, clerk, purpose="Verifica")
+    bride, groom = make_person(sex="F"), make_person(sex="M")
+    event = RegistryEvent.objects.create(
+        person=bride, kind=EventKind.MARRIAGE, date=date(2020, 6, 1), related_person=groom
+    )
+    assert client.get(reverse("admin:registry_registryevent_change", args=[event.pk])).status_code == 200
+    assert entries_for_person(bride).get().object_model == "registry.registryevent"
+    assert entries_for_person(groom).get().object_pk == str(event.pk)
