@@ -236,6 +236,9 @@ else:
 # Clerks sign in with username, password and a mandatory second factor (allauth MFA: TOTP and
 # recovery codes); residents never use a password (SPID/CIE), so signup is closed.
 ACCOUNT_ADAPTER = "fascicolo.staff.adapters.StaffAccountAdapter"
+# Django's own login redirects (login_required on clerks' pages) go to the clerks' sign-in; residents'
+# pages declare their level with require_loa, which sends them to the SPID/CIE login instead.
+LOGIN_URL = "account_login"
 MFA_ADAPTER = "fascicolo.staff.adapters.StaffMFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
