@@ -37,14 +37,7 @@ class AuditedAdminMixin:
 
     def audit_subjects(self, obj):
         """Ids of the people ``obj`` is about: the person itself, or every person it points to."""
-        if obj._meta.label_lower == "registry.person":
-            return [obj.pk]
-        return [
-            getattr(obj, field.attname)
-            for field in obj._meta.concrete_fields
-            if field.is_relation and field.related_model._meta.label_lower == "registry.person"
-            if getattr(obj, field.attname)
-        ]
+        return _people_in([obj])
 
     # --- reads ------------------------------------------------------------------------------------
 
@@ -77,9 +70,14 @@ class AuditedAdminMixin:
         response = super().changelist_view(request, extra_context)
         search = request.GET.get(SEARCH_VAR, "").strip()
         if search and response.status_code == 200:
+            # Whoever a search turns up had their name and code shown: one entry each (one without
+            # subject when it found no one). The page's rows are evaluated here and reused by the
+            # template, so this costs no query.
+            changelist = getattr(response, "context_data", {}).get("cl")
+            found = _people_in(changelist.result_list) if changelist is not None else []
             record_accesses(
                 actor=request.user,
-                subjects=[None],
+                subjects=found or [None],
                 action=AccessAction.SEARCH,
                 obj=self.model,
                 purpose=current_purpose(request),
@@ -165,6 +163,19 @@ class AuditedAdminMixin:
             "audit_purpose": current_purpose(request),
             "audit_purpose_url": f"{change_url}?{urlencode({'next': request.get_full_path()})}",
         }
+
+
+def _people_in(objects):
+    """Ids of the people among ``objects`` or pointed to by them (no query: ids only)."""
+    ids = []
+    for obj in objects:
+        if obj._meta.label_lower == "registry.person":
+            ids.append(obj.pk)
+            continue
+        for field in obj._meta.concrete_fields:
+            if field.is_relation and field.related_model._meta.label_lower == "registry.person":
+                ids.append(getattr(obj, field.attname))
+    return list(dict.fromkeys(pk for pk in ids if pk))
 
 
 def _snapshot(obj):

@@ -206,12 +206,19 @@ def test_history_page_is_a_read(client, clerk, person):
     assert entries_for_person(person).get().action == AccessAction.VIEW
 
 
-def test_search_is_recorded(client, clerk, person):
+def test_search_is_recorded_for_everyone_it_shows(client, clerk, person):
+    other = make_person(family_name="Esposti", given_name="Gina", sex="F")
+    make_person(family_name="Bianchi", given_name="Gennaro", sex="M")
     login_staff(client, clerk, purpose="Verifica")
-    client.get(reverse("admin:registry_person_changelist"), {"q": "esposito gen"})
-    entry = AccessLogEntry.objects.get(action=AccessAction.SEARCH)
-    assert entry.object_model == "registry.person" and entry.object_label == "esposito gen"
-    assert entry.subject_id is None
+    client.get(reverse("admin:registry_person_changelist"), {"q": "espos g"})
+    entries = AccessLogEntry.objects.filter(action=AccessAction.SEARCH)
+    assert sorted(entries.values_list("subject_id", flat=True)) == sorted([person.pk, other.pk])
+    assert {(e.object_model, e.object_label, e.purpose) for e in entries} == {
+        ("registry.person", "espos g", "Verifica")
+    }
+
+    client.get(reverse("admin:registry_person_changelist"), {"q": "nessuno"})
+    assert AccessLogEntry.objects.get(action=AccessAction.SEARCH, object_label="nessuno").subject_id is None
 
 
 def test_adding_a_person_is_recorded(client, clerk):
