@@ -256,3 +256,10 @@ def test_supervisor_cannot_revoke(client, family):
     )
     certificate.refresh_from_db()
     assert certificate.status == Status.READY
+
+
+def test_section_in_english(client, family):
+    login_resident(client, family["head"])
+    client.cookies["django_language"] = "en"
+    text = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").text
+    assert "Request the certificate" in text and "Certificate of residence" in text
