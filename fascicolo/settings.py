@@ -327,13 +327,14 @@ IDENTITY_BACKENDS = [
         site_url=SITE_URL,
         demo_client_id=DEMO_IDP_CLIENT_ID,
         demo_client_secret_value=DEMO_IDP_CLIENT_SECRET,
+        var_dir=VAR_DIR,
     )
     for backend_id in IDENTITY_PROVIDERS
 ]
 # Back-channel URLs answered in-process rather than over a socket: the demo provider on this same
 # server, so a login's callback never waits for a second free server thread (docs/identity.md).
 IDENTITY_IN_PROCESS_PREFIXES = env_list(
-    "IDENTITY_IN_PROCESS_PREFIXES", f"{SITE_URL}/demo-idp/" if DEMO_IDP_ENABLED else ""
+    "IDENTITY_IN_PROCESS_PREFIXES", f"{SITE_URL}/demo-idp/,{SITE_URL}/accesso/" if DEMO_IDP_ENABLED else ""
 )
 IDENTITY_METADATA_CACHE_SECONDS = int(env("IDENTITY_METADATA_CACHE_SECONDS", "3600"))
 

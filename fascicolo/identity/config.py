@@ -20,7 +20,7 @@ def demo_client_secret(secret_key):
     return hmac.new(secret_key.encode(), b"fascicolo.identity.demo-idp.client", hashlib.sha256).hexdigest()
 
 
-def backend_from_env(backend_id, *, site_url, demo_client_id, demo_client_secret_value):
+def backend_from_env(backend_id, *, site_url, demo_client_id, demo_client_secret_value, var_dir="var"):
     prefix = f"IDENTITY_{backend_id.upper().replace('-', '_')}_"
 
     def get(name, default=None):
@@ -37,4 +37,7 @@ def backend_from_env(backend_id, *, site_url, demo_client_id, demo_client_secret
         "issuer": get("ISSUER", f"{site_url}/demo-idp" if is_demo_default else ""),
         "client_id": get("CLIENT_ID", demo_client_id if is_demo_default else ""),
         "client_secret": get("CLIENT_SECRET", demo_client_secret_value if is_demo_default else ""),
+        # client_secret_basic, or private_key_jwt (SPID/CIE) with the portal's key in PRIVATE_KEY_FILE.
+        "client_auth": get("CLIENT_AUTH", "client_secret_basic"),
+        "private_key_file": get("PRIVATE_KEY_FILE", os.path.join(var_dir, f"identity-{backend_id}-key.json")),
     }

@@ -11,4 +11,5 @@ urlpatterns = [
     path("non-in-anagrafe/", views.not_in_registry, name="not_in_registry"),
     path("<slug:backend_id>/avvia/", views.start, name="start"),
     path("<slug:backend_id>/ritorno/", views.callback, name="callback"),
+    path("<slug:backend_id>/jwks.json", views.jwks, name="jwks"),
 ]

@@ -7,7 +7,7 @@ records what happened.
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -96,6 +96,16 @@ def callback(request, backend_id):
     if services.person_for_user(request.user) is None:
         return redirect(f"{reverse('identity:not_in_registry')}?{urlencode({'next': next_url})}")
     return redirect(next_url or _landing_page())
+
+
+@require_GET
+def jwks(request, backend_id):
+    """The portal's public key for a provider that authenticates it with ``private_key_jwt``."""
+    backend = services.login_backend(backend_id)
+    keys = backend.public_jwks() if backend else None
+    if keys is None:
+        raise Http404
+    return JsonResponse(keys)
 
 
 def _failed(request, failure, level=None):

@@ -57,6 +57,15 @@ def test_backends_are_built_from_settings_and_report_their_configuration(setting
     ]
     assert {error.id for error in identity_backends(None)} == {"identity.E001"}
 
+    settings.IDENTITY_BACKENDS = [
+        {"id": "cie", "issuer": "https://idp.example", "client_id": "c", "client_auth": "private_key_jwt",
+         "private_key_file": "/nonexistent/key.json"},
+    ]  # fmt: skip
+    [backend] = registry.enabled_backends()
+    assert [problem.message for problem in backend.check_config()] == [
+        "identity backend 'cie': private_key_file /nonexistent/key.json does not exist"
+    ]
+
 
 def test_an_unknown_backend_type_is_a_configuration_error(settings):
     from django.core.exceptions import ImproperlyConfigured
@@ -72,10 +81,14 @@ def test_backends_come_from_environment_variables(monkeypatch):
     monkeypatch.setenv("IDENTITY_CIE_ISSUER", "https://cie.example")
     monkeypatch.setenv("IDENTITY_CIE_CLIENT_ID", "c")
     monkeypatch.setenv("IDENTITY_CIE_CLIENT_SECRET", "s")
-    entry = backend_from_env("cie", site_url="http://x", demo_client_id="d", demo_client_secret_value="ds")
+    monkeypatch.setenv("IDENTITY_CIE_CLIENT_AUTH", "private_key_jwt")
+    entry = backend_from_env(
+        "cie", site_url="http://x", demo_client_id="d", demo_client_secret_value="ds", var_dir="/v"
+    )
     assert entry == {
         "id": "cie", "type": "oidc", "label": "CIE", "scheme": "cie", "is_demo": False,
         "issuer": "https://cie.example", "client_id": "c", "client_secret": "s",
+        "client_auth": "private_key_jwt", "private_key_file": "/v/identity-cie-key.json",
     }  # fmt: skip
     demo = backend_from_env("spid-demo", site_url="http://x", demo_client_id="d", demo_client_secret_value="ds")
     assert (demo["is_demo"], demo["issuer"], demo["client_id"]) == (True, "http://x/demo-idp", "d")

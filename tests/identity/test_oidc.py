@@ -183,3 +183,44 @@ def test_an_unreachable_provider_gives_a_clear_page(flow, settings):
     assert response.status_code == 403 and "Il gestore dell&#x27;identità non risponde" in response.text
     event = LoginEvent.objects.get()
     assert (event.outcome, event.reason, event.level) == (LoginOutcome.FAILURE, "provider_unreachable", 2)
+
+
+# --- private_key_jwt: the portal signs a client assertion, the provider checks it against the
+# --- portal's published keys (fetched over HTTP from /accesso/<id>/jwks.json).
+
+
+@pytest.fixture
+def private_key_jwt(flow, settings, tmp_path):
+    from .conftest import demo_backends
+
+    base = demo_backends(f"{flow.base}/demo-idp", "fascicolo-pk", "")[0]
+    settings.IDENTITY_BACKENDS = [
+        {
+            **base,
+            "id": backend_id,
+            "client_auth": "private_key_jwt",
+            "private_key_file": str(tmp_path / f"{backend_id}.json"),
+        }
+        for backend_id in ("spid-pk", "other-pk")
+    ]
+    settings.DEMO_IDP_CLIENTS = {"fascicolo-pk": {"jwks_uri": f"{flow.base}/accesso/spid-pk/jwks.json"}}
+    return flow
+
+
+def test_private_key_jwt_client_authentication(private_key_jwt, resident):
+    flow = private_key_jwt
+    jwks = flow.http.get(f"{flow.base}/accesso/spid-pk/jwks.json").json()
+    assert [key["kty"] for key in jwks["keys"]] == ["RSA"] and "d" not in jwks["keys"][0]
+    response = flow.login(fiscal_code=resident.fiscal_code, backend="spid-pk")
+    assert response.status_code == 302 and flow.user_id()
+
+
+def test_a_client_assertion_signed_with_another_key_is_refused(private_key_jwt, resident, settings):
+    flow = private_key_jwt
+    settings.DEMO_IDP_CLIENTS = {"fascicolo-pk": {"jwks_uri": f"{flow.base}/accesso/other-pk/jwks.json"}}
+    response = flow.login(fiscal_code=resident.fiscal_code, backend="spid-pk")
+    assert_refused(flow, response, "client_auth", "non ha riconosciuto questo portale")
+
+
+def test_backends_without_private_key_jwt_publish_no_keys(flow):
+    assert flow.http.get(f"{flow.base}/accesso/spid-demo/jwks.json").status_code == 404

@@ -61,6 +61,11 @@ class IdentityBackend:
         """What is wrong with the configuration (empty when the backend can work). No network I/O."""
         return []
 
+    def public_jwks(self) -> dict | None:
+        """The portal's public keys for this provider (a JWKS), when the provider authenticates the
+        portal by signature (``private_key_jwt``); ``None`` otherwise."""
+        return None
+
     def start_login(self, request: HttpRequest, level: LoA, next_url: str) -> HttpResponse:
         """The response that sends the browser to the provider, asking for at least ``level``."""
         raise NotImplementedError

@@ -5,7 +5,7 @@ session and used once, the ID token verified with joserfc against the provider's
 discovery, cached), ``iss``/``aud``/``exp``/``iat``/``nonce`` checked, ``acr_values`` requested and
 the returned ``acr`` enforced, and the SPID attributes requested with the ``claims`` parameter and
 read from userinfo (DOMAIN.md §2). Client authentication at the token endpoint is
-``client_secret_basic`` (see docs/identity.md for why, and what a production SPID federation adds).
+``client_secret_basic`` or, as SPID/CIE require, ``private_key_jwt`` (docs/identity.md).
 """
 
 import base64
@@ -14,7 +14,9 @@ import json
 import logging
 import secrets
 import time
+import uuid
 from datetime import date
+from pathlib import Path
 from urllib.parse import urlencode
 
 import requests
@@ -31,7 +33,7 @@ from joserfc.jwt import JWTClaimsRegistry
 
 from registry.codicefiscale import InvalidCodiceFiscale, parse_codice_fiscale
 
-from .. import backchannel
+from .. import backchannel, keys
 from ..loa import LoA
 from .base import ConfigProblem, IdentityBackend, LoginFailed
 from .registry import register
@@ -50,6 +52,8 @@ SESSION_KEY = "identity.oidc.pending"
 PENDING_SECONDS = 15 * 60
 MAX_PENDING = 5
 CLOCK_LEEWAY_SECONDS = 30
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+CLIENT_AUTH_METHODS = ("client_secret_basic", "private_key_jwt")
 
 MESSAGES = {
     "state": _("La richiesta di accesso non è valida o è già stata usata. Ricomincia l'accesso."),
@@ -57,6 +61,7 @@ MESSAGES = {
     "provider_error": _("Il gestore dell'identità ha rifiutato l'accesso. Riprova più tardi."),
     "provider_unreachable": _("Il gestore dell'identità non risponde. Riprova tra qualche minuto."),
     "token": _("Il gestore dell'identità non ha confermato l'accesso: il codice è scaduto o già usato."),
+    "client_auth": _("Il gestore dell'identità non ha riconosciuto questo portale. Contatta il Comune."),
     "signature": _("La risposta del gestore dell'identità non ha una firma valida."),
     "claims": _("La risposta del gestore dell'identità non è destinata a questo portale o non è valida."),
     "expired": _("La risposta del gestore dell'identità è scaduta. Ricomincia l'accesso."),
@@ -91,7 +96,9 @@ def fiscal_code_from_claim(value):
 
 @register
 class OIDCBackend(IdentityBackend):
-    """Configuration keys: ``issuer``, ``client_id``, ``client_secret`` (and the base class's)."""
+    """Configuration keys: ``issuer``, ``client_id``, ``client_auth`` (``client_secret_basic``, the
+    default, with ``client_secret``; or ``private_key_jwt`` with ``private_key_file``, a private JWK
+    whose public half the portal publishes at ``/accesso/<id>/jwks.json``), and the base class's."""
 
     type = "oidc"
 
@@ -100,18 +107,51 @@ class OIDCBackend(IdentityBackend):
         self.issuer = (self.config.get("issuer") or "").rstrip("/")
         self.client_id = self.config.get("client_id") or ""
         self.client_secret = self.config.get("client_secret") or ""
+        self.client_auth = self.config.get("client_auth") or "client_secret_basic"
+        self.private_key_file = self.config.get("private_key_file") or ""
 
     def check_config(self):
         problems = []
+        name = f"identity backend {self.id!r}"
         if not self.issuer.startswith(("https://", "http://")):
-            problems.append(ConfigProblem(f"identity backend {self.id!r}: issuer must be an http(s) URL"))
+            problems.append(ConfigProblem(f"{name}: issuer must be an http(s) URL"))
         elif self.issuer.startswith("http://") and not (settings.DEBUG or self.is_demo):
-            problems.append(ConfigProblem(f"identity backend {self.id!r}: issuer must use https"))
+            problems.append(ConfigProblem(f"{name}: issuer must use https"))
         if not self.client_id:
-            problems.append(ConfigProblem(f"identity backend {self.id!r}: client_id is missing"))
-        if not self.client_secret:
-            problems.append(ConfigProblem(f"identity backend {self.id!r}: client_secret is missing"))
+            problems.append(ConfigProblem(f"{name}: client_id is missing"))
+        if self.client_auth not in CLIENT_AUTH_METHODS:
+            problems.append(ConfigProblem(f"{name}: client_auth must be one of {', '.join(CLIENT_AUTH_METHODS)}"))
+        elif self.client_auth == "client_secret_basic" and not self.client_secret:
+            problems.append(ConfigProblem(f"{name}: client_secret is missing"))
+        elif self.client_auth == "private_key_jwt" and not self.private_key_file:
+            problems.append(ConfigProblem(f"{name}: private_key_file is missing"))
+        elif self.client_auth == "private_key_jwt" and not (settings.DEBUG or Path(self.private_key_file).exists()):
+            # Generated on first use in development only: production keys are provisioned.
+            problems.append(ConfigProblem(f"{name}: private_key_file {self.private_key_file} does not exist"))
         return problems
+
+    def public_jwks(self):
+        """The portal's public key for this provider (``private_key_jwt``), or ``None``."""
+        if self.client_auth != "private_key_jwt":
+            return None
+        return keys.public_jwks(keys.load_or_create(self.private_key_file))
+
+    def _client_authentication(self, token_endpoint):
+        """``(data, auth)`` for the token request."""
+        if self.client_auth != "private_key_jwt":
+            return {}, (self.client_id, self.client_secret)
+        key = keys.load_or_create(self.private_key_file)
+        now = int(time.time())
+        claims = {
+            "iss": self.client_id, "sub": self.client_id, "aud": token_endpoint,
+            "iat": now, "exp": now + 60, "jti": uuid.uuid4().hex,
+        }  # fmt: skip
+        assertion = jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "JWT"}, claims, key)
+        return {
+            "client_id": self.client_id,
+            "client_assertion_type": CLIENT_ASSERTION_TYPE,
+            "client_assertion": assertion,
+        }, None
 
     # --- Provider metadata, cached in the shared cache ------------------------------------------
 
@@ -226,6 +266,7 @@ class OIDCBackend(IdentityBackend):
 
     def _exchange_code(self, code, pending):
         token_endpoint = self.metadata()["token_endpoint"]
+        client_data, client_auth = self._client_authentication(token_endpoint)
         try:
             response = backchannel.session().post(
                 token_endpoint,
@@ -234,13 +275,16 @@ class OIDCBackend(IdentityBackend):
                     "code": code,
                     "redirect_uri": pending["redirect_uri"],
                     "code_verifier": pending["verifier"],
+                    **client_data,
                 },
-                auth=(self.client_id, self.client_secret),
+                auth=client_auth,
                 headers={"Accept": "application/json"},
                 timeout=backchannel.TIMEOUT,
             )
         except requests.RequestException as exc:
             raise fail("provider_unreachable", str(exc)) from exc
+        if response.status_code == 401:
+            raise fail("client_auth", response.text[:200])
         if response.status_code != 200:
             raise fail("token", f"{response.status_code} {response.text[:200]}")
         try:

@@ -16,7 +16,9 @@ from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
+import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -27,12 +29,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwt import JWTClaimsRegistry
 
 from registry.codicefiscale import InvalidCodiceFiscale, parse_codice_fiscale
 from registry.models import Person
 
-from ..backends.oidc import FISCAL_NUMBER_CLAIM, FISCAL_NUMBER_PREFIX
+from .. import backchannel
+from ..backends.oidc import CLIENT_ASSERTION_TYPE, FISCAL_NUMBER_CLAIM, FISCAL_NUMBER_PREFIX
 from ..loa import LoA
 from . import keys
 from .models import Grant
@@ -92,7 +97,7 @@ def discovery(request):
             "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "userinfo_signing_alg_values_supported": ["RS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
             "code_challenge_methods_supported": ["S256"],
             "scopes_supported": ["openid"],
             "acr_values_supported": [level.acr for level in LoA],
@@ -117,12 +122,17 @@ class AuthorizeError(Exception):
     """A request the provider must not redirect back (unknown client or redirect URI)."""
 
 
-def _client_secret(client_id):
-    return settings.DEMO_IDP_CLIENTS.get(client_id)
+def _client(client_id):
+    """A registered client: ``DEMO_IDP_CLIENTS`` maps ids to a secret, or to a dict with ``secret``
+    and/or ``jwks_uri`` (where the client publishes its keys, for ``private_key_jwt``)."""
+    entry = settings.DEMO_IDP_CLIENTS.get(client_id)
+    if entry is None:
+        return None
+    return {"secret": entry} if isinstance(entry, str) else dict(entry)
 
 
 def _validate_redirect(request, client_id, redirect_uri):
-    if _client_secret(client_id) is None:
+    if _client(client_id) is None:
         raise AuthorizeError(_("Client sconosciuto."))
     parts = urlsplit(redirect_uri)
     # Demo clients may come back only to the host that serves the provider (the portal itself).
@@ -254,9 +264,41 @@ def _client_credentials(request):
 
 
 def _authenticated_client(request):
+    if request.POST.get("client_assertion_type") == CLIENT_ASSERTION_TYPE:
+        return _client_from_assertion(request)
     client_id, secret = _client_credentials(request)
-    expected = _client_secret(client_id or "")
-    if expected is None or not secret or not hmac.compare_digest(expected, secret):
+    expected = (_client(client_id or "") or {}).get("secret")
+    if not expected or not secret or not hmac.compare_digest(expected, secret):
+        return None
+    return client_id
+
+
+def _client_from_assertion(request):
+    """``private_key_jwt`` (RFC 7523): a JWT signed with a key the client publishes at its jwks_uri."""
+    client_id = request.POST.get("client_id", "")
+    jwks_uri = (_client(client_id) or {}).get("jwks_uri")
+    if not jwks_uri:
+        return None
+    token_endpoint = request.build_absolute_uri(reverse("demo_idp:token"))
+    try:
+        response = backchannel.session().get(jwks_uri, timeout=backchannel.TIMEOUT)
+        response.raise_for_status()
+        assertion = jwt.decode(
+            request.POST.get("client_assertion", ""), KeySet.import_key_set(response.json()), algorithms=["RS256"]
+        )
+        JWTClaimsRegistry(
+            leeway=30,
+            iss={"essential": True, "value": client_id},
+            sub={"essential": True, "value": client_id},
+            aud={"essential": True, "values": [token_endpoint, issuer(request)]},
+            exp={"essential": True},
+            jti={"essential": True},
+        ).validate(assertion.claims)
+    except (requests.RequestException, ValueError, KeyError, TypeError, JoseError):
+        return None
+    # An assertion is single use: its jti is remembered until well after it expires.
+    lifetime = max(60, int(assertion.claims["exp"] - time.time()) + 60)
+    if not cache.add(f"demo_idp:jti:{client_id}:{assertion.claims['jti']}", 1, timeout=lifetime):
         return None
     return client_id
 
