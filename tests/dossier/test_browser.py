@@ -1,10 +1,12 @@
 """A resident in Chromium: logs in through the demo SPID provider, visits every section, changes the
 contact email (following the link in the email) and the language, files a correction request.
 
-Every page passes axe-core in Italian and in English; screenshots at 360 px and at desktop width go
-to docs/screenshots/.
+Every page passes axe-core in Italian and in English. Screenshots at 360 px and at desktop width are
+taken on every run; with ``UPDATE_SCREENSHOTS=1`` they replace the committed ones in docs/screenshots/
+(otherwise they go to the test's temporary directory, so a test run leaves the work tree clean).
 """
 
+import os
 import re
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from tests.identity.conftest import demo_provider, demo_signing_key_file  # noqa
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
 SECTIONS_IT = ["Panoramica", "I miei dati", "La mia famiglia", "Certificati", "Pagamenti", "Messaggi",
                "Accessi ai miei dati", "Richieste di rettifica", "Impostazioni"]  # fmt: skip
 SECTIONS_EN = ["Overview", "My data", "My family", "Certificates", "Payments", "Messages", "Access to my data",
@@ -53,7 +55,8 @@ def log_in(page, live_server_url, person):
     expect(page).to_have_url(live_server_url + "/area-personale/")
 
 
-def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provider):  # noqa: F811
+def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provider, tmp_path):  # noqa: F811
+    screenshots = DOCS_SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
     family = make_family()
     head = family["head"]
     services.send_message(recipient_person=head, subject="Benvenuta nell'area personale", body="Ecco i tuoi dati.")
@@ -64,7 +67,7 @@ def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provide
 
     log_in(page, url, head)
     expect(page.get_by_role("heading", level=1)).to_have_text("Ciao, Giulia")
-    page.screenshot(path=SCREENSHOTS / "dossier-overview-desktop.png", full_page=True)
+    page.screenshot(path=screenshots / "dossier-overview-desktop.png", full_page=True)
     visit_every_section(page, SECTIONS_IT)
 
     # a message, read
@@ -126,7 +129,7 @@ def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provide
                 "Messaggi": "messages", "Impostazioni": "settings"}.get(name)  # fmt: skip
         assert small.evaluate("document.documentElement.scrollWidth") <= 360, name
         if slug:
-            small.screenshot(path=SCREENSHOTS / f"dossier-{slug}-360.png", full_page=True)
+            small.screenshot(path=screenshots / f"dossier-{slug}-360.png", full_page=True)
 
     visit_every_section(small, SECTIONS_IT, shots=shoot)
     small.goto(url + "/area-personale/")
@@ -135,6 +138,6 @@ def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provide
     page.goto(url + "/area-personale/dati/")
     page.context.add_cookies([{"name": "django_language", "value": "it", "url": url}])
     page.goto(url + "/area-personale/dati/")
-    page.screenshot(path=SCREENSHOTS / "dossier-my-data-desktop.png", full_page=True)
+    page.screenshot(path=screenshots / "dossier-my-data-desktop.png", full_page=True)
     phone.close()
     context.close()
