@@ -54,7 +54,6 @@ class DebtPosition(models.Model):
     class Meta:
         verbose_name = _("posizione debitoria")
         verbose_name_plural = _("posizioni debitorie")
-        indexes = [models.Index(fields=["debtor_fiscal_code", "status"]), models.Index(fields=["status"])]
         permissions = [("view_payments_dashboard", _("Può vedere il cruscotto dei pagamenti"))]
         constraints = [
             models.CheckConstraint(condition=Q(debtor_type__in=["F", "G"]), name="payments_position_debtor_type"),
@@ -277,7 +276,6 @@ class ReceiptTransfer(models.Model):
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="receipt_lines")
     index = models.PositiveSmallIntegerField()
     amount_cents = models.PositiveBigIntegerField()
-    reported = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["receipt", "index"], name="payments_receipt_transfer_index")]
@@ -334,7 +332,7 @@ class ReportingFlowLine(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["flow", "line_number"], name="payments_flow_line_number")]
-        indexes = [models.Index(fields=["iuv", "iur", "transfer_index"]), models.Index(fields=["status"])]
+        indexes = [models.Index(fields=["iuv", "iur", "transfer_index"])]
 
     def __str__(self):
         return f"{self.iuv}/{self.iur}/{self.transfer_index}"
