@@ -6,3 +6,10 @@ class CertificatesConfig(AppConfig):
     name = "registry.certificates"
     label = "certificates"
     verbose_name = _("Certificati anagrafici")
+
+    def ready(self):
+        from fascicolo.dossier.hooks import register_attention_provider
+
+        from .selectors import ready_to_download
+
+        register_attention_provider(ready_to_download)

@@ -86,3 +86,29 @@ def certificate_for_verification(code):
 def holder_initials(person):
     """Initials only ("M. R."): the public page must not reveal who the holder is."""
     return f"{person.given_name[:1].upper()}. {person.family_name[:1].upper()}."
+
+
+# --- The dossier's overview ----------------------------------------------------------------------------
+
+RECENT_DAYS = 7
+
+
+def ready_to_download(user, person):
+    """Attention items for the dossier's overview: documents ready in the last week."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from fascicolo.dossier.hooks import AttentionItem
+
+    since = timezone.now() - timedelta(days=RECENT_DAYS)
+    recent = certificates_for(user).filter(status=Status.READY, issued_at__gte=since)[:5]
+    return [
+        AttentionItem(
+            kind="certificate",
+            title=_("%(title)s pronto da scaricare (%(holder)s)") % {"title": c.title, "holder": c.holder.full_name},
+            url=reverse("certificates:index"),
+        )
+        for c in recent
+    ]

@@ -263,3 +263,11 @@ def test_section_in_english(client, family):
     client.cookies["django_language"] = "en"
     text = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").text
     assert "Request the certificate" in text and "Certificate of residence" in text
+
+
+def test_overview_lists_ready_certificates(client, family):
+    head = family["head"]
+    user = login_resident(client, head)
+    issue(user, head)
+    overview = client.get("/area-personale/").text
+    assert "Certificato di residenza pronto da scaricare" in overview
