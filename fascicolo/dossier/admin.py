@@ -1,16 +1,22 @@
-"""Clerks' side of the area personale: writing messages, handling correction requests."""
+"""Clerks' side of the area personale: writing messages, handling correction requests.
+
+Both hold personal data, so both go through the access log (``AuditedAdminMixin``): the resident
+sees in *Accessi ai miei dati* which clerk opened their request or wrote to them, and why.
+"""
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from fascicolo.audit.admin_mixins import AuditedAdminMixin
+
 from . import services
 from .models import RECTIFICATION_TRANSITIONS, ApiToken, Message, RectificationRequest, RectificationStatus
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("subject", "recipient_fiscal_code", "created_at", "read_at", "sender")
     list_filter = (("read_at", admin.EmptyFieldListFilter), "created_at")
     search_fields = ("=recipient_fiscal_code", "subject")
@@ -49,8 +55,20 @@ class RectificationAdminForm(forms.ModelForm):
         return cleaned
 
 
+class _StatusThroughServiceAdmin(admin.ModelAdmin):
+    """Saves a correction request through the service (transition table, row lock, message)."""
+
+    def save_model(self, request, obj, form, change):
+        try:
+            services.change_rectification_status(
+                obj, status=form.cleaned_data["status"], clerk=request.user, clerk_note=form.cleaned_data["clerk_note"]
+            )
+        except ValidationError as exc:  # the form already checked; a concurrent change can still refuse
+            self.message_user(request, "; ".join(exc.messages), level="error")
+
+
 @admin.register(RectificationRequest)
-class RectificationRequestAdmin(admin.ModelAdmin):
+class RectificationRequestAdmin(AuditedAdminMixin, _StatusThroughServiceAdmin):
     form = RectificationAdminForm
     list_display = ("__str__", "datum", "status", "created_at", "handled_by")
     list_filter = ("status", "datum")
@@ -65,14 +83,6 @@ class RectificationRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def save_model(self, request, obj, form, change):
-        try:
-            services.change_rectification_status(
-                obj, status=form.cleaned_data["status"], clerk=request.user, clerk_note=form.cleaned_data["clerk_note"]
-            )
-        except ValidationError as exc:  # the form already checked; a concurrent change can still refuse
-            self.message_user(request, "; ".join(exc.messages), level="error")
 
 
 @admin.register(ApiToken)

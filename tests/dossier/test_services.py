@@ -272,3 +272,18 @@ def test_the_residents_own_logins_are_listed(client, family):
     assert "spid-demo" in page
     [login] = client.get("/api/v1/access-log/logins/").json()["results"]
     assert login["method"] == "spid-demo" and login["level"] == 2
+
+
+def test_a_clerk_handling_a_correction_request_is_in_the_residents_access_log(client, family):
+    user = login_resident(Client(), family["head"])
+    request = services.submit_rectification(user, datum="address", correct_value="Via Dante 2")
+    clerk = make_staff("l.gialli", superuser=True, first_name="Lia", last_name="Gialli")
+    login_staff(client, clerk, purpose="Rettifica dei dati su richiesta dell'interessato")
+    url = reverse("admin:dossier_rectificationrequest_change", args=[request.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"status": "in_progress", "clerk_note": ""}).status_code == 302
+    resident = Client()
+    login_resident(resident, family["head"])
+    entries = resident.get("/api/v1/access-log/").json()["results"]
+    assert [e["actor_name"] for e in entries] == ["Lia Gialli", "Lia Gialli"]
+    assert {e["purpose"] for e in entries} == {"Rettifica dei dati su richiesta dell'interessato"}
