@@ -190,8 +190,8 @@ class Person(models.Model):
     death_date = models.DateField(_("data di morte"), null=True, blank=True)
     death_place = models.CharField(_("luogo di morte"), max_length=100, blank=True)
     email = models.EmailField(_("email di contatto"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("creato il"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("aggiornato il"), auto_now=True)
 
     class Meta:
         verbose_name = _("persona")
@@ -231,7 +231,9 @@ class Person(models.Model):
 class FiscalCodeAlias(models.Model):
     """A codice fiscale the person held before (omocodia, corrections), so old codes still match."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="fiscal_code_aliases")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="fiscal_code_aliases", verbose_name=_("persona")
+    )
     fiscal_code = models.CharField(_("codice fiscale precedente"), max_length=16, unique=True)
     replaced_on = models.DateField(_("sostituito il"))
 
@@ -244,7 +246,7 @@ class FiscalCodeAlias(models.Model):
 
 
 class Citizenship(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="citizenships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="citizenships", verbose_name=_("persona"))
     country = models.CharField(_("cittadinanza"), max_length=2, help_text="ISO 3166-1 alpha-2")
     acquired_on = models.DateField(_("acquisita il"), null=True, blank=True)
     lost_on = models.DateField(_("persa il"), null=True, blank=True)
@@ -270,7 +272,7 @@ class DocumentKind(models.TextChoices):
 
 
 class IdentityDocument(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents", verbose_name=_("persona"))
     kind = models.CharField(_("tipo"), max_length=10, choices=DocumentKind.choices)
     number = models.CharField(_("numero"), max_length=20)
     issued_by = models.CharField(_("rilasciato da"), max_length=100)
@@ -292,8 +294,10 @@ class IdentityDocument(models.Model):
 class Membership(models.Model):
     """A person's membership of a household over a period, with their relationship to the head."""
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("famiglia anagrafica")
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("persona"))
     relationship = models.PositiveSmallIntegerField(_("relazione con l'intestatario"), choices=Relationship.choices)
     started_on = models.DateField(_("dal"))
     ended_on = models.DateField(_("al"), null=True, blank=True)
@@ -352,7 +356,7 @@ RESIDENCE_EVENTS = (
 class RegistryEvent(models.Model):
     """Something that happened to a person on a date, as recorded by the registry office."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="events")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="events", verbose_name=_("persona"))
     kind = models.CharField(_("tipo"), max_length=30, choices=EventKind.choices)
     date = models.DateField(_("data dell'evento"))
     address = models.ForeignKey(
@@ -378,7 +382,12 @@ class RegistryEvent(models.Model):
     notes = models.TextField(_("note"), blank=True)
     recorded_at = models.DateTimeField(_("registrato il"), auto_now_add=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registrato da"),
     )
 
     class Meta:
