@@ -169,12 +169,17 @@ def test_groups_have_their_permissions():
     assert {"registry.change_household", "registry.add_registryevent"} <= registry_office
     assert not any(c.split(".")[1].startswith("delete_") for c in registry_office)
     assert not any(c.startswith(("payments.", "audit.")) for c in registry_office)
+    assert {"certificates.view_certificate", "dossier.add_message", "dossier.change_rectificationrequest"} <= (
+        registry_office
+    )
+    assert not any(c.startswith(("dossier.", "identity.")) and "token" in c for c in registry_office)
 
     revenue_office = _codenames("Ufficio tributi")
     assert not any(c.startswith("registry.") for c in revenue_office)
 
     supervisor = _codenames("Supervisore")
-    assert {"registry.view_person", "audit.view_accesslogentry"} <= supervisor
+    assert {"registry.view_person", "audit.view_accesslogentry", "dossier.view_rectificationrequest"} <= supervisor
+    assert not any("token" in c or "residentaccount" in c for c in supervisor)
     assert all(c.split(".")[1].startswith("view_") for c in supervisor)
 
 
