@@ -135,6 +135,15 @@ def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provide
     small.goto(url + "/area-personale/")
     small.keyboard.press("Tab")  # the skip link comes first
     expect(small.locator(":focus")).to_have_text("Vai al contenuto principale")
+    # the folded menu opens and is walked with the keyboard alone
+    small.get_by_role("button", name=re.compile("Menu dell'area personale")).focus()
+    small.keyboard.press("Enter")
+    expect(menu(small)).to_be_visible()
+    small.keyboard.press("Tab")
+    expect(small.locator(":focus")).to_have_text(re.compile("Panoramica"))
+    small.keyboard.press("Tab")
+    small.keyboard.press("Enter")
+    expect(small).to_have_url(re.compile(r"/area-personale/dati/$"))
     page.goto(url + "/area-personale/dati/")
     page.context.add_cookies([{"name": "django_language", "value": "it", "url": url}])
     page.goto(url + "/area-personale/dati/")
