@@ -19,6 +19,11 @@ OBJECT_ROUTES = {
     "payments:pay": "payment_option",
     "payments:receipt_pdf": "payment_receipt",
     "payments:result": "payment_attempt",
+    "api:v1:payments-position": "payment_position",
+    "api:v1:payments-notice-pdf": "payment_position",
+    "api:v1:payments-pay": "payment_option",
+    "api:v1:payments-receipt": "payment_receipt",
+    "api:v1:payments-receipt-pdf": "payment_receipt",
 }
 
 _serial = itertools.count(1)
