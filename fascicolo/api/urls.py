@@ -12,6 +12,7 @@ app_name = "api"
 V1 = [
     path("", include("fascicolo.dossier.api_urls")),
     path("certificates/", include("registry.certificates.api_urls")),
+    path("payments/", include("payments.api_urls")),
 ]
 
 urlpatterns = [
