@@ -1,5 +1,8 @@
 """The access log is a hash chain: appends link up, edits are refused, forgeries are found."""
 
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -10,6 +13,7 @@ from django.db import DatabaseError, connection, transaction
 from fascicolo.audit.models import GENESIS_HASH, AccessAction, AccessLogEntry
 from fascicolo.audit.services import entries_for_person, record_access, record_accesses, verify_chain
 from tests.audit.people import make_person
+from tests.conftest import ROOT, database_url_for_subprocess
 
 
 @pytest.fixture
@@ -156,3 +160,21 @@ def test_concurrent_appends_keep_one_chain():
     sequences = list(AccessLogEntry.objects.order_by("sequence").values_list("sequence", flat=True))
     assert sequences == list(range(1, threads * per_thread + 1))
     assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_command_exit_code(clerk):
+    """What cron or a monitoring check sees: a non-zero exit naming the entry (exit 0: see above)."""
+    entries = _three_entries(clerk)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocess(),
+        "DJANGO_SETTINGS_MODULE": "fascicolo.test_settings",
+    }
+
+    _forge("UPDATE audit_accesslogentry SET actor_name = 'Nessuno' WHERE id = %s", [entries[0].pk])
+    broken = subprocess.run(
+        [sys.executable, "manage.py", "verify_access_log"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert broken.returncode != 0
+    assert f"entry #{entries[0].sequence}" in broken.stderr
