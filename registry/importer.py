@@ -729,6 +729,10 @@ def import_residents(path, reject_path=None):
             result.rejects += _reject_headless_households(cursor, _tables())
             _load(cursor, result)
             staging.drop()
+            # Written before the commit: if the reject file cannot be written, nothing is loaded
+            # either, rather than rows loaded with no record of the ones left out.
+            if result.rejects:
+                _write_rejects(path, reject_path, result.rejects, rejected_rows)
             timings["load"] = time.perf_counter() - started - timings["validate_and_stage"]
         # Leaving the block commits: deferred foreign-key checks run here.
         timings["commit"] = time.perf_counter() - started - timings["validate_and_stage"] - timings["load"]
@@ -737,8 +741,6 @@ def import_residents(path, reject_path=None):
     result.timings = timings
     result.rejected = len(result.rejects)
     result.loaded = result.rows - result.rejected
-    if result.rejects:
-        _write_rejects(path, reject_path, result.rejects, rejected_rows)
     result.reject_path = reject_path if result.rejects else None
     return result
 

@@ -306,3 +306,22 @@ def test_wrong_header_is_refused(tmp_path):
     path = write_csv(tmp_path / "anpr.csv", [], header=("cf", "nome"))
     with pytest.raises(CommandError, match="intestazione"):
         call_command("import_residents", str(path), verbosity=0)
+
+
+def test_unwritable_reject_file_leaves_the_register_untouched(tmp_path):
+    rows = [ROSSI, {**BIANCHI, "stato_civile": "5"}]
+    path = write_csv(tmp_path / "anpr.csv", rows)
+    with pytest.raises(CommandError, match="nessun dato modificato"):
+        call_command("import_residents", str(path), reject_file=str(tmp_path / "manca" / "scarti.csv"), verbosity=0)
+    assert not Person.objects.exists()
+
+
+def test_command_reports_counts_and_reject_file(tmp_path, capsys):
+    path = write_csv(tmp_path / "anpr.csv", [*GOOD, {**BIANCHI, "codice_fiscale": "BNCLRA82E55H501A"}])
+    call_command("import_residents", str(path))
+    out = capsys.readouterr().out
+    assert "Righe lette: 5; caricate: 4; scartate: 1." in out
+    rejects = read_rejects(tmp_path / "anpr.scarti.csv")
+    assert list(rejects) == [6]
+    assert "carattere di controllo" in rejects[6]
+    assert "anpr.scarti.csv" in out

@@ -18,8 +18,11 @@ class Command(BaseCommand):
     def handle(self, *, file, reject_file, verbosity, **options):
         try:
             result = import_residents(file, reject_file)
-        except FileNotFoundError as exc:
-            raise CommandError(f"File non trovato: {exc.filename}") from exc
+        except OSError as exc:
+            # The input cannot be read or the reject file cannot be written.
+            raise CommandError(
+                f"Importazione non eseguita, nessun dato modificato: {exc.strerror}: {exc.filename}"
+            ) from exc
         except ImportFailed as exc:
             raise CommandError(f"Importazione non eseguita, nessun dato modificato: {exc}") from exc
         except DatabaseError as exc:
