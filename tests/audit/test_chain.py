@@ -102,6 +102,27 @@ def test_verify_command_passes_on_an_intact_chain(clerk, capsys):
     assert "3 entries verified" in capsys.readouterr().out
 
 
+def test_anchor_catches_a_truncated_tail(clerk, capsys):
+    entries = _three_entries(clerk)
+    call_command("verify_access_log")
+    head = capsys.readouterr().out.split("Head: ")[1].strip()
+    assert head == f"{entries[2].sequence}:{entries[2].entry_hash}"
+
+    call_command("verify_access_log", anchor=head)
+    _forge("DELETE FROM audit_accesslogentry WHERE sequence >= %s", [entries[1].sequence])
+    call_command("verify_access_log")  # what is left is still a valid chain…
+    with pytest.raises(CommandError, match="truncated"):
+        call_command("verify_access_log", anchor=head)  # …but the anchored entry is gone
+    with pytest.raises(CommandError, match="SEQUENCE:HASH"):
+        call_command("verify_access_log", anchor="nonsense")
+
+
+def test_anchor_catches_a_rewritten_chain(clerk):
+    entries = _three_entries(clerk)
+    with pytest.raises(CommandError, match="rewritten"):
+        call_command("verify_access_log", anchor=f"{entries[0].sequence}:{'f' * 64}")
+
+
 def test_forged_purpose_is_found(clerk):
     entries = _three_entries(clerk)
     _forge("UPDATE audit_accesslogentry SET purpose = 'innocuous' WHERE id = %s", [entries[1].pk])
