@@ -213,7 +213,7 @@ _MUNICIPALITY_PLACE = Place("Milano", "F205", "MI")
 
 # Fixed residents for demos and tests. Sign in as them by fiscal code; their household codes are
 # stable too. "mario_rossi_omocode" shares Mario Rossi's personal data, so the tax office gave him
-# an omocodia variant of the same code.
+# an omocodia variant of the same code. Ana Popescu also held DEMO_ALIAS before (a FiscalCodeAlias).
 DEMO_RESIDENTS = {
     resident.key: resident
     for resident in (
@@ -239,6 +239,10 @@ DEMO_RESIDENTS = {
         ),
     )
 }  # fmt: skip
+
+
+# Ana Popescu's earlier codice fiscale (an omocodia variant of hers), still matched to her.
+DEMO_ALIAS = "PPSNAA90C52Z12VN"
 
 
 # --- Codice fiscale ----------------------------------------------------------------------------
@@ -860,8 +864,10 @@ class _Municipality:
 
     def plan_aliases(self):
         """A few people held an omocodia variant of their code before it was corrected."""
+        demo_alias_holder = DEMO_RESIDENTS["ana_popescu"].fiscal_code
         for person in self.people:
-            if self.chance(0.004):
+            # The chance is drawn for everyone, so the demo alias does not shift later draws.
+            if self.chance(0.004) or person.fiscal_code == demo_alias_holder:
                 old = omocode(person.fiscal_code, 1)
                 if old not in self.taken_codes and old != person.fiscal_code:
                     self.taken_codes.add(old)

@@ -20,7 +20,7 @@ from registry.models import (
     RegistryEvent,
     Relationship,
 )
-from registry.seeding import DEMO_RESIDENTS
+from registry.seeding import DEMO_ALIAS, DEMO_RESIDENTS
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +113,9 @@ def test_seeded_municipality():
     assert not Membership.objects.filter(person__in=deceased, ended_on__isnull=True).exists()
     assert RegistryEvent.objects.filter(kind="address_change").exists()
     assert RegistryEvent.objects.filter(kind="emigration").exists()
+    aire = people.filter(registration_status=RegistrationStatus.AIRE)
+    assert aire.exists()
+    assert not aire.exclude(events__kind="aire_registration").exists()
     assert IdentityDocument.objects.exists()
 
 
@@ -131,6 +134,9 @@ def test_demo_residents_are_there_with_their_documented_codes():
     assert mario.spouse.spouse == mario
     ana = Person.objects.get(fiscal_code=DEMO_RESIDENTS["ana_popescu"].fiscal_code)
     assert list(ana.citizenships.values_list("country", flat=True)) == ["RO"]
+    assert list(ana.fiscal_code_aliases.values_list("fiscal_code", flat=True)) == [DEMO_ALIAS]
+    omocode = Person.objects.get(fiscal_code=DEMO_RESIDENTS["mario_rossi_omocode"].fiscal_code)
+    assert omocode.fiscal_code != mario.fiscal_code
 
 
 def test_if_empty_does_nothing_when_people_exist():
