@@ -326,7 +326,6 @@ IDENTITY_PROVIDERS = env_list("IDENTITY_PROVIDERS", "spid-demo,cie-demo" if DEMO
 IDENTITY_BACKENDS = [
     _identity_config.backend_from_env(
         backend_id,
-        site_url=SITE_URL,
         demo_client_id=DEMO_IDP_CLIENT_ID,
         demo_client_secret_value=DEMO_IDP_CLIENT_SECRET,
         var_dir=VAR_DIR,

@@ -4,7 +4,8 @@ When the demo identity provider is served by the same server as the portal, a lo
 (running in one of the server's threads) calls the provider's token and userinfo endpoints on that
 same server. With few workers every thread can be busy with such callbacks, each waiting for a
 thread that never frees up: a deadlock until the timeouts fire. URLs under one of
-``settings.IDENTITY_IN_PROCESS_PREFIXES`` are therefore answered by ``InProcessAdapter``: the same
+``settings.IDENTITY_IN_PROCESS_PREFIXES`` (and, for a backend whose issuer is ``self``, this
+server's own demo provider at the request's address) are therefore answered by ``InProcessAdapter``: the same
 Django WSGI application, called in a fresh helper thread of this process, with a real HTTP request
 and response (method, headers, body, status) but no socket and no server thread. Everything else,
 and the demo provider in tests (a live server on another address), goes over real HTTP.
@@ -25,11 +26,12 @@ from requests.utils import get_encoding_from_headers
 TIMEOUT = (3.05, 10)
 
 
-def session():
-    """A ``requests`` session for back-channel calls; in-process for this server's own provider."""
+def session(in_process=()):
+    """A ``requests`` session for back-channel calls; in-process for this server's own provider
+    (``settings.IDENTITY_IN_PROCESS_PREFIXES`` and the ``in_process`` prefixes)."""
     http = requests.Session()
     http.headers["User-Agent"] = "Fascicolo-identity/1.0"
-    for prefix in settings.IDENTITY_IN_PROCESS_PREFIXES:
+    for prefix in (*settings.IDENTITY_IN_PROCESS_PREFIXES, *in_process):
         http.mount(prefix, InProcessAdapter())
     return http
 

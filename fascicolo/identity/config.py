@@ -20,7 +20,7 @@ def demo_client_secret(secret_key):
     return hmac.new(secret_key.encode(), b"fascicolo.identity.demo-idp.client", hashlib.sha256).hexdigest()
 
 
-def backend_from_env(backend_id, *, site_url, demo_client_id, demo_client_secret_value, var_dir="var"):
+def backend_from_env(backend_id, *, demo_client_id, demo_client_secret_value, var_dir="var"):
     prefix = f"IDENTITY_{backend_id.upper().replace('-', '_')}_"
 
     def get(name, default=None):
@@ -34,7 +34,8 @@ def backend_from_env(backend_id, *, site_url, demo_client_id, demo_client_secret
         "label": get("LABEL", scheme.upper()),
         "scheme": scheme,
         "is_demo": _env_bool(get("DEMO"), is_demo_default),
-        "issuer": get("ISSUER", f"{site_url}/demo-idp" if is_demo_default else ""),
+        # "self": this server's demo provider, at the address each request came in on.
+        "issuer": get("ISSUER", "self" if is_demo_default else ""),
         "client_id": get("CLIENT_ID", demo_client_id if is_demo_default else ""),
         "client_secret": get("CLIENT_SECRET", demo_client_secret_value if is_demo_default else ""),
         # client_secret_basic, or private_key_jwt (SPID/CIE) with the portal's key in PRIVATE_KEY_FILE.

@@ -48,3 +48,29 @@ def test_a_login_against_the_same_server_completes_without_a_socket(same_server_
     assert response.status_code == 302, response.content[:500]
     assert browser.session[SESSION_LOA_KEY] == 2
     assert LoginEvent.objects.get().outcome == LoginOutcome.LOGIN
+
+
+def test_issuer_self_follows_the_address_of_the_request(settings, demo_signing_key_file):
+    """`make run` on any host or port: "self" is this server's demo provider, reached in-process."""
+    settings.DEMO_IDP_ENABLED = True
+    settings.DEMO_IDP_SIGNING_KEY_FILE = demo_signing_key_file
+    settings.IDENTITY_IN_PROCESS_PREFIXES = []
+    settings.IDENTITY_BACKENDS = demo_backends("self", settings.DEMO_IDP_CLIENT_ID, settings.DEMO_IDP_CLIENT_SECRET)
+    person = make_person()
+    browser = Client(HTTP_HOST="localhost:8123")
+    authorize_url = browser.get("/accesso/spid-demo/avvia/?level=2")["Location"]
+    assert authorize_url.startswith("http://localhost:8123/demo-idp/authorize?")
+    page = browser.get(authorize_url)
+    form = {**page.context["params"], "resident": person.fiscal_code, "level": "2", "login": ""}
+    response = browser.get(browser.post("/demo-idp/authorize", form)["Location"])
+    assert response.status_code == 302, response.content[:500]
+    assert browser.session[SESSION_LOA_KEY] == 2
+
+
+def test_issuer_self_needs_the_demo_provider(settings):
+    from fascicolo.identity.checks import identity_backends
+
+    settings.DEMO_IDP_ENABLED = False
+    settings.IDENTITY_BACKENDS = demo_backends("self", "fascicolo", "secret")
+    messages = [error.msg for error in identity_backends(None)]
+    assert "identity backend 'spid-demo': issuer 'self' needs the demo provider (DEMO_IDP)" in messages

@@ -82,13 +82,11 @@ def test_backends_come_from_environment_variables(monkeypatch):
     monkeypatch.setenv("IDENTITY_CIE_CLIENT_ID", "c")
     monkeypatch.setenv("IDENTITY_CIE_CLIENT_SECRET", "s")
     monkeypatch.setenv("IDENTITY_CIE_CLIENT_AUTH", "private_key_jwt")
-    entry = backend_from_env(
-        "cie", site_url="http://x", demo_client_id="d", demo_client_secret_value="ds", var_dir="/v"
-    )
+    entry = backend_from_env("cie", demo_client_id="d", demo_client_secret_value="ds", var_dir="/v")
     assert entry == {
         "id": "cie", "type": "oidc", "label": "CIE", "scheme": "cie", "is_demo": False,
         "issuer": "https://cie.example", "client_id": "c", "client_secret": "s",
         "client_auth": "private_key_jwt", "private_key_file": "/v/identity-cie-key.json",
     }  # fmt: skip
-    demo = backend_from_env("spid-demo", site_url="http://x", demo_client_id="d", demo_client_secret_value="ds")
-    assert (demo["is_demo"], demo["issuer"], demo["client_id"]) == (True, "http://x/demo-idp", "d")
+    demo = backend_from_env("spid-demo", demo_client_id="d", demo_client_secret_value="ds")
+    assert (demo["is_demo"], demo["issuer"], demo["client_id"]) == (True, "self", "d")

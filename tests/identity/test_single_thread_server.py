@@ -39,7 +39,8 @@ def single_thread_server(settings, tmp_path):
         "DEMO_MODE": "1",
         "DEMO_IDP": "1",
         "IDENTITY_PROVIDERS": "spid-demo",
-        "SITE_URL": base,
+        # SITE_URL is left at its default (another port): the demo backends' issuer "self" follows
+        # the address each request came in on, and its back channel is in-process.
         "DEMO_IDP_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
         "DATABASE_POOL_MAX": "4",
     }

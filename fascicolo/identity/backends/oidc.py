@@ -9,6 +9,7 @@ read from userinfo (DOMAIN.md §2). Client authentication at the token endpoint 
 """
 
 import base64
+import copy
 import hashlib
 import json
 import logging
@@ -54,6 +55,10 @@ MAX_PENDING = 5
 CLOCK_LEEWAY_SECONDS = 30
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 CLIENT_AUTH_METHODS = ("client_secret_basic", "private_key_jwt")
+# The issuer of the demo provider served by this same server, at whatever address the request came
+# in on (so `make run` works on any host and port without setting SITE_URL).
+SELF_ISSUER = "self"
+DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 
 MESSAGES = {
     "state": _("La richiesta di accesso non è valida o è già stata usata. Ricomincia l'accesso."),
@@ -105,6 +110,10 @@ class OIDCBackend(IdentityBackend):
     def __init__(self, config):
         super().__init__(config)
         self.issuer = (self.config.get("issuer") or "").rstrip("/")
+        if self.issuer == SELF_ISSUER:
+            self.is_demo = True
+        # Back-channel URL prefixes answered in-process, besides IDENTITY_IN_PROCESS_PREFIXES.
+        self.in_process = ()
         self.client_id = self.config.get("client_id") or ""
         self.client_secret = self.config.get("client_secret") or ""
         self.client_auth = self.config.get("client_auth") or "client_secret_basic"
@@ -113,7 +122,10 @@ class OIDCBackend(IdentityBackend):
     def check_config(self):
         problems = []
         name = f"identity backend {self.id!r}"
-        if not self.issuer.startswith(("https://", "http://")):
+        if self.issuer == SELF_ISSUER:
+            if not settings.DEMO_IDP_ENABLED:
+                problems.append(ConfigProblem(f"{name}: issuer 'self' needs the demo provider (DEMO_IDP)"))
+        elif not self.issuer.startswith(("https://", "http://")):
             problems.append(ConfigProblem(f"{name}: issuer must be an http(s) URL"))
         elif self.issuer.startswith("http://") and not (settings.DEBUG or self.is_demo):
             problems.append(ConfigProblem(f"{name}: issuer must use https"))
@@ -153,6 +165,16 @@ class OIDCBackend(IdentityBackend):
             "client_assertion": assertion,
         }, None
 
+    def bound(self, request):
+        """This backend with ``issuer: self`` resolved to this server's demo provider, as addressed by
+        ``request``; its back-channel calls to this server are then answered in-process."""
+        if self.issuer != SELF_ISSUER:
+            return self
+        bound = copy.copy(self)
+        bound.issuer = request.build_absolute_uri(reverse("demo_idp:discovery")).removesuffix(DISCOVERY_SUFFIX)
+        bound.in_process = (f"{bound.issuer}/",)
+        return bound
+
     # --- Provider metadata, cached in the shared cache ------------------------------------------
 
     def _cache_key(self, what):
@@ -160,7 +182,7 @@ class OIDCBackend(IdentityBackend):
 
     def _get_json(self, url):
         try:
-            response = backchannel.session().get(url, timeout=backchannel.TIMEOUT)
+            response = backchannel.session(self.in_process).get(url, timeout=backchannel.TIMEOUT)
             response.raise_for_status()
             return response.json()
         except (requests.RequestException, ValueError) as exc:
@@ -169,7 +191,7 @@ class OIDCBackend(IdentityBackend):
     def metadata(self):
         data = cache.get(self._cache_key("discovery"))
         if data is None:
-            data = self._get_json(f"{self.issuer}/.well-known/openid-configuration")
+            data = self._get_json(f"{self.issuer}{DISCOVERY_SUFFIX}")
             if data.get("issuer", "").rstrip("/") != self.issuer:
                 raise fail("provider_error", f"discovery names issuer {data.get('issuer')!r}")
             cache.set(self._cache_key("discovery"), data, settings.IDENTITY_METADATA_CACHE_SECONDS)
@@ -191,6 +213,8 @@ class OIDCBackend(IdentityBackend):
         return request.build_absolute_uri(reverse("identity:callback", args=[self.id]))
 
     def start_login(self, request, level, next_url):
+        if self.issuer == SELF_ISSUER:
+            return self.bound(request).start_login(request, level, next_url)
         metadata = self.metadata()
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         verifier, challenge = pkce_pair()
@@ -231,6 +255,8 @@ class OIDCBackend(IdentityBackend):
     # --- The return from the provider --------------------------------------------------------------
 
     def handle_callback(self, request):
+        if self.issuer == SELF_ISSUER:
+            return self.bound(request).handle_callback(request)
         state = request.GET.get("state", "")
         pending_all = request.session.get(SESSION_KEY, {})
         # Single use: the state leaves the session before anything else is looked at.
@@ -268,7 +294,7 @@ class OIDCBackend(IdentityBackend):
         token_endpoint = self.metadata()["token_endpoint"]
         client_data, client_auth = self._client_authentication(token_endpoint)
         try:
-            response = backchannel.session().post(
+            response = backchannel.session(self.in_process).post(
                 token_endpoint,
                 data={
                     "grant_type": "authorization_code",
@@ -344,7 +370,7 @@ class OIDCBackend(IdentityBackend):
         if not access_token:
             raise fail("token", "no access token")
         try:
-            response = backchannel.session().get(
+            response = backchannel.session(self.in_process).get(
                 self.metadata()["userinfo_endpoint"],
                 headers={"Authorization": f"Bearer {access_token}"},
                 timeout=backchannel.TIMEOUT,
