@@ -6,11 +6,13 @@ self-signed pair is generated once under ``var/seal/``; in production an unset s
 configuration error, never a silently self-signed document.
 """
 
+import asyncio
 import datetime
 import fcntl
 import io
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,6 +23,20 @@ from django.core.exceptions import ImproperlyConfigured
 logger = logging.getLogger(__name__)
 
 SIGNATURE_FIELD = "SigilloComune"
+
+
+def _outside_event_loop(function, *args, **kwargs):
+    """Call one of pyHanko's synchronous functions, which run ``asyncio.run`` inside.
+
+    That fails in a thread whose event loop is running (an ASGI server, Playwright's sync API in
+    tests): there, the call goes to a short-lived thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 @dataclass(frozen=True)
@@ -174,7 +190,7 @@ def seal_pdf(pdf_bytes, reason="Sigillo elettronico del Comune"):
         location=settings.MUNICIPALITY["name"],
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-    output = signers.sign_pdf(writer, metadata, signer=seal_signer())
+    output = _outside_event_loop(signers.sign_pdf, writer, metadata, signer=seal_signer())
     return output.getvalue()
 
 
@@ -195,7 +211,9 @@ def verify_seal(pdf_bytes):
         return SealVerification(signed=False, detail="no signature")
     certificate = seal_certificate()
     try:
-        status = validate_pdf_signature(signatures[-1], ValidationContext(trust_roots=[certificate]))
+        status = _outside_event_loop(
+            validate_pdf_signature, signatures[-1], ValidationContext(trust_roots=[certificate])
+        )
     except Exception as error:
         return SealVerification(signed=True, detail=f"validation error: {error}")
     signed_by_seal = status.signing_cert is not None and status.signing_cert.dump() == certificate.dump()

@@ -71,3 +71,14 @@ def test_unsealed_and_garbage_are_not_ok():
     assert not verify_seal(render_html_to_pdf(PAGE.format("<p>x</p>"))).ok
     assert not verify_seal(b"not a pdf at all").ok
     assert not verify_seal(b"").ok
+
+
+def test_seal_works_inside_a_running_event_loop():
+    """ASGI servers and Playwright's sync API run an event loop in the calling thread."""
+    import asyncio
+
+    async def inside():
+        sealed = seal_pdf(render_html_to_pdf(PAGE.format("<p>Documento</p>")))
+        return verify_seal(sealed).ok
+
+    assert asyncio.run(inside())

@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
@@ -72,7 +73,9 @@ def test_request_ready_download_and_verify(celery_worker, client, family):
     # pyHanko, independently of the app's own verify_seal, against the configured certificate.
     signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
     trusted = load_cert_from_pemder(str(seal_paths()[1]))
-    result = validate_pdf_signature(signature, ValidationContext(trust_roots=[trusted]))
+    # In a thread of its own: pyHanko runs asyncio.run(), and Playwright's loop may own this thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        result = pool.submit(validate_pdf_signature, signature, ValidationContext(trust_roots=[trusted])).result()
     assert result.bottom_line, result.summary()
 
     page = client.get(f"/verify/{certificate.verification_code}/")
