@@ -368,6 +368,9 @@ class _Municipality:
             return start
         return start + timedelta(days=self.rng.randrange((end - start).days + 1))
 
+    def years_after(self, day, years):
+        return self.years_before(day, -years)
+
     def years_before(self, day, years):
         return (
             day.replace(year=day.year - years)
@@ -453,7 +456,7 @@ class _Municipality:
     def single(self, nationality=None):
         sex = self.rng.choice("MF")
         person = self.person(sex, self.adult_birth_date(), nationality=nationality)
-        formed = self.date_between(self.years_before(person.birth_date, -19), REFERENCE_DATE - timedelta(days=30))
+        formed = self.date_between(self.years_after(person.birth_date, 19), REFERENCE_DATE - timedelta(days=30))
         if self.chance(0.12) and person.birth_date.year < 1985:
             person.civil_status, person.civil_status_date = CivilStatus.DIVORCED, formed
         household = self.new_household(formed)
@@ -470,7 +473,7 @@ class _Municipality:
         partner_birth = self.date_between(head_birth - timedelta(days=5 * 365), head_birth + timedelta(days=5 * 365))
         partner_birth = min(partner_birth, date(2004, 12, 31))
         partner = self.person(partner_sex, partner_birth, nationality=nationality)
-        adult_since = self.years_before(max(head_birth, partner_birth), -20)
+        adult_since = self.years_after(max(head_birth, partner_birth), 20)
         formed = self.date_between(adult_since, REFERENCE_DATE - timedelta(days=400))
         household = self.new_household(formed)
         self.join(household, head, Relationship.HEAD, formed)
@@ -484,7 +487,7 @@ class _Municipality:
             self.join(household, partner, Relationship.COHABITANT, formed)
         mother = partner if partner.sex == "F" else head
         for _ in range(children):
-            born = self.date_between(formed, min(REFERENCE_DATE, self.years_before(mother.birth_date, -46)))
+            born = self.date_between(formed, min(REFERENCE_DATE, self.years_after(mother.birth_date, 46)))
             child_place = self.here if nationality is None or born > formed else nationality.place
             child = self.person(
                 self.rng.choice("MF"), born, family_name=head.family_name, nationality=nationality, place=child_place
@@ -507,7 +510,7 @@ class _Municipality:
         parent = self.person(
             "F" if self.chance(0.8) else "M", self.adult_birth_date(1970, 1995), nationality=nationality
         )
-        formed = self.date_between(self.years_before(parent.birth_date, -20), REFERENCE_DATE - timedelta(days=400))
+        formed = self.date_between(self.years_after(parent.birth_date, 20), REFERENCE_DATE - timedelta(days=400))
         if self.chance(0.5):
             parent.civil_status, parent.civil_status_date = (
                 CivilStatus.DIVORCED,
@@ -576,7 +579,7 @@ class _Municipality:
                 nationality=nationality,
                 place=self.here,
             )
-            left = self.date_between(self.years_before(leaver.birth_date, -19), REFERENCE_DATE - timedelta(days=10))
+            left = self.date_between(self.years_after(leaver.birth_date, 19), REFERENCE_DATE - timedelta(days=10))
             self.join(household, leaver, Relationship.CHILD, leaver.birth_date, left)
             self.former_residents += 1
             if roll < 0.075:
@@ -871,7 +874,7 @@ class _Municipality:
                 old = omocode(person.fiscal_code, 1)
                 if old not in self.taken_codes and old != person.fiscal_code:
                     self.taken_codes.add(old)
-                    replaced = self.date_between(self.years_before(person.birth_date, -1), REFERENCE_DATE)
+                    replaced = self.date_between(self.years_after(person.birth_date, 1), REFERENCE_DATE)
                     self.aliases.append((person, old, replaced))
 
 
