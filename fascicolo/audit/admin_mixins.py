@@ -102,7 +102,7 @@ class AuditedAdminMixin:
 
     def save_related(self, request, form, formsets, change):
         # Inline forms still hold their initial values only until the formsets are saved.
-        pending = [change for formset in formsets for change in _inline_changes(formset)]
+        pending = [item for formset in formsets for item in _inline_changes(formset)]
         super().save_related(request, form, formsets, change)
         obj = form.instance
         inlines = [
