@@ -104,3 +104,14 @@ class SimulatorGateway(Gateway):
         response.raise_for_status()
         data = response.json()
         return StatusReport(kind=data.get("final"), receipts=tuple(parse_receipt(r) for r in data.get("receipts", [])))
+
+    def fetch_reporting_flows(self, day):
+        """The simulated PSP's reporting flow for ``day`` as CSV text (docs/payments.md)."""
+        path = f"{reverse('psp_simulator:flows')}?date={day.isoformat()}"
+        response = requests.get(
+            settings.PSP_SIMULATOR_URL + path,
+            headers={protocol.SIGNATURE_HEADER: protocol.sign(path.encode())},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.text

@@ -8,4 +8,5 @@ urlpatterns = [
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/<str:id_cart>/", views.act, name="act"),
     path("api/checkouts/<str:id_cart>/", views.status, name="status"),
+    path("api/flows/", views.reporting_flow, name="flows"),
 ]

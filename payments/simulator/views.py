@@ -5,6 +5,7 @@ bad habits (duplicates, late and out-of-order deliveries) switched on by ``PSP_S
 import json
 import random
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.core import signing
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..gateways.base import NotificationRefused
 from ..gateways.simulator import CART_SALT
+from ..reconciliation import CSV_FIELDS
 from . import delivery, protocol
 from .models import SimulatedCheckout
 
@@ -118,3 +120,36 @@ def status(request, id_cart):
         raise Http404
     final = session.status if session.status != "open" else None
     return JsonResponse({"idCart": session.id_cart, "final": final, "receipts": session.receipts})
+
+
+@require_GET
+def reporting_flow(request):
+    """The day's reporting flow (CSV, docs/payments.md) of the payments this simulated PSP collected."""
+    try:
+        protocol.verify(request.headers.get(protocol.SIGNATURE_HEADER), request.get_full_path().encode())
+        day = date.fromisoformat(request.GET.get("date", ""))
+    except (NotificationRefused, ValueError):
+        return HttpResponse(status=401 if "date" in request.GET else 400)
+    flow_id = f"{day.isoformat()}{PSP_ID}-{day.strftime('%Y%m%d')}"
+    rows = [",".join(CSV_FIELDS)]
+    for session in SimulatedCheckout.objects.filter(status="succeeded", closed_at__date=day).order_by("pk"):
+        for receipt in session.receipts:
+            for transfer in receipt["transferList"]:
+                rows.append(
+                    ",".join(
+                        [
+                            flow_id,
+                            f"{day.isoformat()}T23:00:00+00:00",
+                            PSP_ID,
+                            f"TRN{day.strftime('%Y%m%d')}",
+                            day.isoformat(),
+                            receipt["noticeNumber"][1:],
+                            receipt["receiptId"],
+                            str(transfer["idTransfer"]),
+                            f"{transfer['transferAmountCents'] / 100:.2f}",
+                            "0",
+                            day.isoformat(),
+                        ]
+                    )
+                )
+    return HttpResponse("\n".join(rows) + "\n", content_type="text/csv")

@@ -96,3 +96,19 @@ def test_lost_notification_is_recovered_by_the_periodic_status_query(live_server
     assert Receipt.objects.get().attempt_id == attempt.pk
     # The simulator never saw a choice for this one, and it is past its expiry: expired.
     assert PaymentAttempt.objects.get(pk=stale.pk).status == AttemptStatus.EXPIRED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reporting_flow_from_the_simulator_reconciles_the_payment(live_server, settings):
+    from django.utils import timezone
+
+    from payments.models import DebtPosition
+
+    knobs(settings)
+    settings.PSP_SIMULATOR_URL = live_server.url
+    attempt, checkout_url = start(live_server)
+    choose(checkout_url, "pay")
+    wait_until(lambda: PaymentAttempt.objects.get(pk=attempt.pk).status == AttemptStatus.PAID)
+    call_command("import_reporting_flows", "--from-simulator", timezone.localdate().isoformat())
+    position = DebtPosition.objects.get()
+    assert position.status == PositionStatus.REPORTED and position.reporting_date

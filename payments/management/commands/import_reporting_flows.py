@@ -1,3 +1,4 @@
+from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -9,9 +10,20 @@ class Command(BaseCommand):
     help = "Import reporting flows (CSV, see payments/reconciliation.py) and reconcile them with receipts."
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", type=Path)
+        parser.add_argument("paths", nargs="*", type=Path)
+        parser.add_argument(
+            "--from-simulator",
+            type=date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="fetch the PSP simulator's flow of that day",
+        )
 
-    def handle(self, *args, paths, **options):
+    def handle(self, *args, paths, from_simulator, **options):
+        if from_simulator:
+            from payments.gateways import get_gateway
+
+            flows = import_flow_file(get_gateway("simulator").fetch_reporting_flows(from_simulator), source="simulator")
+            self.stdout.write(f"simulator {from_simulator}: {len(flows)} new flows")
         for path in paths:
             try:
                 flows = import_flow_file(path.read_text(encoding="utf-8-sig"))
