@@ -37,7 +37,11 @@ def visit_every_section(page, names, shots=None):
     for name in names:
         if not menu(page).is_visible():
             page.get_by_role("button", name=re.compile("Menu")).click()
-        menu(page).get_by_role("link", name=re.compile(f"^{re.escape(name)}")).click()
+        link = menu(page).get_by_role("link", name=re.compile(f"^{re.escape(name)}"))
+        href = link.get_attribute("href")
+        link.click()
+        # a shared 2-core machine can be slow: wait for the page itself, not a fixed time
+        page.wait_for_url(re.compile(re.escape(href) + "$"))
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         expect(menu(page).locator('[aria-current="page"]')).to_contain_text(name)  # also when folded
         assert axe_violations(page) == [], (name, page.url)
@@ -150,3 +154,26 @@ def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provide
     page.screenshot(path=screenshots / "dossier-my-data-desktop.png", full_page=True)
     phone.close()
     context.close()
+
+
+def test_someone_not_in_the_registry_gets_an_honest_dossier(page, demo_provider):  # noqa: F811
+    services.send_message(recipient_fiscal_code="CCCFBA85D03L219P", subject="Avviso di pagamento", body="…")
+    url = demo_provider.url
+    page.goto(url + "/area-personale/")
+    page.get_by_role("link", name=re.compile("Entra con SPID")).click()
+    page.get_by_label("Oppure scrivi un codice fiscale").fill("CCCFBA85D03L219P")
+    page.locator("label", has_text="Livello 2").click()
+    page.get_by_role("button", name="Accedi", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/accesso/non-in-anagrafe/"))  # identity explains it first
+    page.goto(url + "/area-personale/")
+    expect(page.get_by_text("Non risulti nell'anagrafe di questo Comune")).to_be_visible()
+    assert axe_violations(page) == []
+    expect(menu(page).get_by_role("link")).to_have_text(
+        [re.compile(r"^\s*Panoramica"), re.compile(r"^\s*Pagamenti"), re.compile(r"^\s*Messaggi\s+1 non letto\s*$"),
+         re.compile(r"^\s*Impostazioni")]
+    )  # fmt: skip
+    page.goto(url + "/area-personale/dati/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Non risulti nell'anagrafe di questo Comune")
+    assert axe_violations(page) == []
+    menu(page).get_by_role("link", name=re.compile("^Messaggi")).click()
+    expect(page.get_by_role("link", name=re.compile("Avviso di pagamento"))).to_be_visible()
