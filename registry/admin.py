@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fascicolo.audit.admin_mixins import AuditedAdminMixin
 
-from .codicefiscale import normalize
+from .codicefiscale import InvalidCodiceFiscale, normalize, parse_codice_fiscale
 from .models import (
     Address,
     Citizenship,
@@ -38,17 +38,25 @@ ITALY = "IT"
 # A name search tries every split of the words into family and given name; past a few words the
 # alternatives only slow the query down.
 MAX_NAME_WORDS = 4
-_FISCAL_CODE_SHAPE = re.compile(r"^[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$")
+
+
+def fiscal_code_in(term):
+    """The normalised code when the term has the shape of a codice fiscale (even an invalid one)."""
+    try:
+        return parse_codice_fiscale(term).code
+    except InvalidCodiceFiscale as error:
+        # Wrong check character, day or birthplace: still a code the clerk typed, so search it.
+        return None if error.code == "format" else normalize(term)
 
 
 def person_search_filter(term):
-    """The ``Q`` on ``Person`` for what a clerk typed, or None for an empty search.
+    """The ``Q`` for what a clerk typed, on a ``Person`` queryset prepared by ``search_people``.
 
     A codice fiscale also finds the person through a former code (``FiscalCodeAlias``); the alias
     lookup runs first so that the main query stays an OR of two index scans.
     """
-    code = normalize(term)
-    if _FISCAL_CODE_SHAPE.match(code):
+    code = fiscal_code_in(term)
+    if code:
         former = list(FiscalCodeAlias.objects.filter(fiscal_code=code).values_list("person_id", flat=True))
         return Q(fiscal_code=code) | Q(pk__in=former) if former else Q(fiscal_code=code)
     words = [word for word in re.split(r"[\s,;]+", term.upper()) if word][:MAX_NAME_WORDS]
@@ -65,6 +73,7 @@ def person_search_filter(term):
 
 
 def search_people(queryset, term):
+    """``queryset`` (of people) narrowed to what a clerk typed: a codice fiscale or a name."""
     condition = person_search_filter(term)
     if condition is None:
         return queryset
@@ -73,7 +82,7 @@ def search_people(queryset, term):
 
 def _is_name_search(request):
     term = request.GET.get("q", "").strip()
-    return bool(term) and not _FISCAL_CODE_SHAPE.match(normalize(term))
+    return bool(term) and not fiscal_code_in(term)
 
 
 class LargeTableAdmin(AuditedAdminMixin, admin.ModelAdmin):

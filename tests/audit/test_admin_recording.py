@@ -256,12 +256,15 @@ def test_delete_is_recorded_before_the_row_goes(client):
 
 
 def test_access_log_admin_is_read_only(client, person):
-    root = make_staff("root", superuser=True)
+    root = make_staff("root", superuser=True, first_name="Rosa", last_name="Neri")
     login_staff(client, root, purpose="Verifica")
     client.get(person_url(person))
     entry = AccessLogEntry.objects.get()
     assert client.get(reverse("admin:audit_accesslogentry_changelist")).status_code == 200
-    assert client.get(reverse("admin:audit_accesslogentry_changelist"), {"q": person.fiscal_code}).status_code == 200
+    log = reverse("admin:audit_accesslogentry_changelist")
+    for term in (person.fiscal_code.lower(), "esposito gen", "Rosa Neri"):
+        assert [e.pk for e in client.get(log, {"q": term}).context["cl"].result_list] == [entry.pk], term
+    assert list(client.get(log, {"q": "bianchi"}).context["cl"].result_list) == []
     assert client.get(reverse("admin:audit_accesslogentry_add")).status_code == 403
     assert client.get(reverse("admin:audit_accesslogentry_delete", args=[entry.pk])).status_code == 403
     view = client.get(reverse("admin:audit_accesslogentry_change", args=[entry.pk]))
