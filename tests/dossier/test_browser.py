@@ -22,6 +22,8 @@ from tests.identity.conftest import demo_provider, demo_signing_key_file  # noqa
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
+# Logins go through the demo provider's back channel: allow for a busy shared machine.
+NAVIGATION_MS = 20_000
 DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
 SECTIONS_IT = ["Panoramica", "I miei dati", "La mia famiglia", "Certificati", "Pagamenti", "Messaggi",
                "Accessi ai miei dati", "Richieste di rettifica", "Impostazioni"]  # fmt: skip
@@ -51,12 +53,12 @@ def visit_every_section(page, names, shots=None):
 
 def log_in(page, live_server_url, person):
     page.goto(live_server_url + "/area-personale/")
-    expect(page).to_have_url(re.compile(r"/accesso/\?next="))
+    expect(page).to_have_url(re.compile(r"/accesso/\?next="), timeout=NAVIGATION_MS)
     page.get_by_role("link", name=re.compile("Entra con SPID")).click()
     page.locator("label", has_text=person.fiscal_code).click()
     page.locator("label", has_text="Livello 2").click()
     page.get_by_role("button", name="Accedi", exact=True).click()
-    expect(page).to_have_url(live_server_url + "/area-personale/")
+    expect(page).to_have_url(live_server_url + "/area-personale/", timeout=NAVIGATION_MS)
 
 
 def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provider, tmp_path):  # noqa: F811
@@ -147,7 +149,7 @@ def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provide
     expect(small.locator(":focus")).to_have_text(re.compile("Panoramica"))
     small.keyboard.press("Tab")
     small.keyboard.press("Enter")
-    expect(small).to_have_url(re.compile(r"/area-personale/dati/$"))
+    expect(small).to_have_url(re.compile(r"/area-personale/dati/$"), timeout=NAVIGATION_MS)
     page.goto(url + "/area-personale/dati/")
     page.context.add_cookies([{"name": "django_language", "value": "it", "url": url}])
     page.goto(url + "/area-personale/dati/")
@@ -164,7 +166,7 @@ def test_someone_not_in_the_registry_gets_an_honest_dossier(page, demo_provider)
     page.get_by_label("Oppure scrivi un codice fiscale").fill("CCCFBA85D03L219P")
     page.locator("label", has_text="Livello 2").click()
     page.get_by_role("button", name="Accedi", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/accesso/non-in-anagrafe/"))  # identity explains it first
+    expect(page).to_have_url(re.compile(r"/accesso/non-in-anagrafe/"), timeout=NAVIGATION_MS)  # identity explains it
     page.goto(url + "/area-personale/")
     expect(page.get_by_text("Non risulti nell'anagrafe di questo Comune")).to_be_visible()
     assert axe_violations(page) == []
