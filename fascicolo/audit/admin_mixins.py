@@ -12,6 +12,7 @@ object with foreign keys to people (an event: the person and the spouse), and a 
 overrides it with its members.
 """
 
+import copy
 import datetime
 import decimal
 import uuid
@@ -122,19 +123,30 @@ class AuditedAdminMixin:
         changes = {"fields": fields, "inlines": inlines} if inlines else {"fields": fields}
         self._record(request, obj, AccessAction.CHANGE if change else AccessAction.ADD, changes, touched)
 
+    # Deletions are recorded after the rows go, like every write: the chain's lock is always the
+    # last one a transaction takes, so two clerks' transactions cannot wait on each other.
+
     def delete_model(self, request, obj):
-        self._record(request, obj, AccessAction.DELETE, {"fields": _as_removed(_snapshot(obj))})
+        removed = self._before_delete(obj)
         super().delete_model(request, obj)
+        self._record(request, *removed)
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self._record(request, obj, AccessAction.DELETE, {"fields": _as_removed(_snapshot(obj))})
+        removed = [self._before_delete(obj) for obj in queryset]
         super().delete_queryset(request, queryset)
+        for item in removed:
+            self._record(request, *item)
 
     # --- helpers ----------------------------------------------------------------------------------
 
-    def _record(self, request, obj, action, changes=None, extra_subjects=()):
-        subjects = list(dict.fromkeys([*self.audit_subjects(obj), *(s for s in extra_subjects if s)]))
+    def _before_delete(self, obj):
+        # A copy keeps the id that deleting clears; the subjects are looked up while they exist.
+        removed = {"fields": _as_removed(_snapshot(obj))}
+        return copy.copy(obj), AccessAction.DELETE, removed, self.audit_subjects(obj), False
+
+    def _record(self, request, obj, action, changes=None, extra_subjects=(), own_subjects=True):
+        own = self.audit_subjects(obj) if own_subjects else []
+        subjects = list(dict.fromkeys([*own, *(s for s in extra_subjects if s)]))
         record_accesses(
             actor=request.user,
             subjects=subjects or [None],

@@ -237,7 +237,7 @@ def test_adding_a_person_is_recorded(client, clerk):
     assert entry.subject_id == int(entry.object_pk)
 
 
-def test_delete_is_recorded_before_the_row_goes(client):
+def test_delete_is_recorded_with_what_was_removed(client):
     login_staff(client, make_staff("root", superuser=True), purpose="Verifica")
     address = Address.objects.create(
         toponym="Piazza",
@@ -252,7 +252,8 @@ def test_delete_is_recorded_before_the_row_goes(client):
     assert client.post(url, {"post": "yes"}).status_code == 302
     assert not Address.objects.exists()
     entry = AccessLogEntry.objects.get(action=AccessAction.DELETE)
-    assert entry.object_model == "registry.address" and entry.changes["fields"]["street"]["old"] == "Duomo"
+    assert entry.object_model == "registry.address" and entry.object_pk == str(address.pk)
+    assert entry.changes["fields"]["street"] == {"old": "Duomo", "new": None}
 
 
 def test_access_log_admin_is_read_only(client, person):
@@ -290,3 +291,27 @@ def test_event_read_concerns_the_person_and_the_spouse(client, clerk):
     assert client.get(reverse("admin:registry_registryevent_change", args=[event.pk])).status_code == 200
     assert entries_for_person(bride).get().object_model == "registry.registryevent"
     assert entries_for_person(groom).get().object_pk == str(event.pk)
+
+
+def test_bulk_delete_records_each_object(client):
+    login_staff(client, make_staff("root", superuser=True), purpose="Verifica")
+    addresses = [
+        Address.objects.create(
+            toponym="Via",
+            street=street,
+            civic_number="2",
+            postal_code="20121",
+            municipality_name="Milano",
+            municipality_istat="015146",
+            municipality_belfiore="F205",
+        )
+        for street in ("Torino", "Manzoni")
+    ]
+    response = client.post(
+        reverse("admin:registry_address_changelist"),
+        {"action": "delete_selected", "_selected_action": [a.pk for a in addresses], "post": "yes"},
+    )
+    assert response.status_code == 302 and not Address.objects.exists()
+    deleted = AccessLogEntry.objects.filter(action=AccessAction.DELETE)
+    assert sorted(deleted.values_list("object_pk", flat=True)) == sorted(str(a.pk) for a in addresses)
+    assert verify_chain().ok
