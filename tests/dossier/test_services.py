@@ -287,3 +287,17 @@ def test_a_clerk_handling_a_correction_request_is_in_the_residents_access_log(cl
     entries = resident.get("/api/v1/access-log/").json()["results"]
     assert [e["actor_name"] for e in entries] == ["Lia Gialli", "Lia Gialli"]
     assert {e["purpose"] for e in entries} == {"Rettifica dei dati su richiesta dell'interessato"}
+
+
+def test_app_tokens_are_created_shown_once_and_revoked_in_settings(client, family):
+    from fascicolo.dossier.models import ApiToken
+
+    login_resident(client, family["head"])
+    page = client.post(reverse("dossier:settings"), {"action": "token", "name": "Telefono"}).content.decode()
+    raw = page.split('id="new-token"')[1].split(">")[1].split("<")[0]
+    assert raw.startswith("fdc_")
+    assert raw not in client.get(reverse("dossier:settings")).content.decode()  # shown once
+    assert Client().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+    token = ApiToken.objects.get()
+    assert client.post(reverse("dossier:token_revoke", args=[token.pk])).status_code == 302
+    assert Client().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
