@@ -1,6 +1,8 @@
 """The shared document pipeline: local-only rendering, tagged PDF, QR codes, the seal."""
 
+import asyncio
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pypdf import PdfReader
@@ -75,10 +77,11 @@ def test_unsealed_and_garbage_are_not_ok():
 
 def test_seal_works_inside_a_running_event_loop():
     """ASGI servers and Playwright's sync API run an event loop in the calling thread."""
-    import asyncio
 
     async def inside():
         sealed = seal_pdf(render_html_to_pdf(PAGE.format("<p>Documento</p>")))
         return verify_seal(sealed).ok
 
-    assert asyncio.run(inside())
+    # A thread of its own: in a full run, Playwright's loop may already own the main thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, inside()).result()
