@@ -82,3 +82,17 @@ def test_pay_now_redirects_to_the_gateway_checkout(client):
     response = client.post(reverse("payments:pay", args=[option.pk]))
     assert response.status_code == 302 and response["Location"].startswith("/psp-simulator/checkout/?cart=")
     assert option.attempts.get().status == "pending"
+
+
+def test_overview_lists_notices_due_within_thirty_days(client):
+    from datetime import date, timedelta
+
+    from payments.hooks import payments_due
+
+    soon = make_position(subject="Mensa", category="CANTEEN", due=date.today() + timedelta(days=10))
+    make_position(subject="Lontano", due=date.today() + timedelta(days=90))
+    user = login_resident(client, RESIDENT_A)
+    items = payments_due(user, None)
+    assert [(i.kind, i.due, i.url) for i in items] == [
+        ("payment", soon.options.get().due_date, reverse("payments:position", args=[soon.pk]))
+    ]
