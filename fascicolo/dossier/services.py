@@ -32,6 +32,8 @@ from .models import (
 
 EMAIL_VERIFICATION_SALT = "dossier.email-verification"
 EMAIL_VERIFICATION_MAX_AGE = timedelta(hours=48)
+# One verification email a minute per resident: the form must not become a way to flood a mailbox.
+EMAIL_VERIFICATION_COOLDOWN = timedelta(minutes=1)
 API_TOKEN_LIFETIME = timedelta(hours=1)
 API_TOKEN_PREFIX = "fdc_"  # noqa: S105  (a public marker, not a secret)
 
@@ -159,7 +161,11 @@ def request_email_change(user, email):
     """
     email = (email or "").strip()
     validate_email(email)
-    profile = _profile(user)
+    profile = ResidentProfile.objects.select_for_update().filter(pk=_profile(user).pk).get()
+    if profile.pending_email_sent_at and timezone.now() - profile.pending_email_sent_at < EMAIL_VERIFICATION_COOLDOWN:
+        raise ValidationError(
+            {"email": _("Ti abbiamo appena inviato un link: attendi un minuto prima di chiederne un altro.")}
+        )
     profile.pending_email = email
     profile.pending_email_sent_at = timezone.now()
     profile.save(update_fields=["pending_email", "pending_email_sent_at", "updated_at"])

@@ -210,7 +210,13 @@ def settings_page(request):
 def _change_email(request):
     form = EmailForm(request.POST)
     if form.is_valid():
-        services.request_email_change(request.user, form.cleaned_data["email"])
+        try:
+            services.request_email_change(request.user, form.cleaned_data["email"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+            return render_dossier(
+                request, "dossier/settings.html", _settings_context(request, email_form=form), status=400
+            )
         flash.success(
             request,
             _("Ti abbiamo inviato un link a %(email)s: aprilo per confermare l'indirizzo.")

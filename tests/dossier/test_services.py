@@ -173,7 +173,11 @@ def test_email_link_of_another_user_expired_or_superseded_is_refused(
     user = login_resident(client, family["head"])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("dossier:settings"), {"action": "email", "email": "first@example.org"})
+        too_soon = client.post(reverse("dossier:settings"), {"action": "email", "email": "second@example.org"})
+        assert too_soon.status_code == 400 and "attendi un minuto" in too_soon.content.decode()
+        ResidentProfile.objects.update(pending_email_sent_at=timezone.now() - services.EMAIL_VERIFICATION_COOLDOWN)
         client.post(reverse("dossier:settings"), {"action": "email", "email": "second@example.org"})
+    assert len(mailoutbox) == 2
     superseded = _link_token(mailoutbox[:1])
     response = client.get(reverse("dossier:verify_email", args=[superseded]), follow=True)
     assert "non corrisponde" in response.content.decode()
