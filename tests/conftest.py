@@ -42,6 +42,17 @@ def _isolated_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (Italian): LocaleMiddleware leaves the language of
+    the last request (say, English) active in the thread, which would leak into the next test."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 def database_url_for_subprocess():
     """The URL of the test database, for processes (workers, servers) the tests start."""
     db = settings.DATABASES["default"]
