@@ -158,7 +158,11 @@ class DebtPositionAdmin(admin.ModelAdmin):
             except (UnicodeDecodeError, reconciliation.FlowFileError) as exc:
                 form.add_error("file", str(exc))
             else:
-                counts = reconciliation.reconcile()
+                try:
+                    counts = reconciliation.reconcile()
+                except NotImplementedError:
+                    messages.warning(request, _("Flussi importati; la riconciliazione richiede PostgreSQL."))
+                    return redirect("admin:payments_reportingflow_changelist")
                 messages.success(
                     request,
                     _("%(n)s flussi importati; riconciliazione: %(counts)s") % {"n": len(flows), "counts": counts},
