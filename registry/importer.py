@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.utils import timezone
 
 from .codicefiscale import InvalidCodiceFiscale, parse_codice_fiscale
@@ -374,7 +374,13 @@ class _PostgresStaging:
         # For this transaction only: the staging table in memory (temp_buffers is 8 MB by default,
         # and only takes effect before the session's first temporary table), and room for the hash
         # joins of a million rows without spilling to disk.
-        self.cursor.execute("SET LOCAL temp_buffers = '1GB'")
+        try:
+            with transaction.atomic():
+                self.cursor.execute("SET LOCAL temp_buffers = '1GB'")
+        except DataError:
+            # This connection already used a temporary table (a pooled connection, or a second
+            # import in one process): the default buffers still work, only slower.
+            pass
         self.cursor.execute("SET LOCAL work_mem = '256MB'")
         self.cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGING}")
         self.cursor.execute(f"CREATE TEMPORARY TABLE {STAGING} ({columns}) ON COMMIT DROP")

@@ -142,8 +142,11 @@ def wait_until(predicate, timeout=30, interval=0.1, message="condition not met")
 # --- Headless Chromium -------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    # One browser per test, not per session: Playwright's sync API keeps an event loop running in
+    # the main thread for as long as it is open, and code under test that calls asyncio.run()
+    # (pyHanko's validation) would fail in every later test.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
