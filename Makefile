@@ -10,6 +10,7 @@ PY := .venv/bin/python
 run: setup ## set everything up, seed the demo municipality once, serve the portal with a Celery worker
 	DEBUG=1 DEMO_MODE=$${DEMO_MODE:-1} $(PY) manage.py migrate --noinput
 	DEBUG=1 DEMO_MODE=$${DEMO_MODE:-1} $(PY) manage.py seed_demo --if-empty --residents $${SEED_RESIDENTS:-2000} --seed 1
+	DEBUG=1 DEMO_MODE=$${DEMO_MODE:-1} $(PY) manage.py seed_payments --if-empty
 	DEBUG=1 DEMO_MODE=$${DEMO_MODE:-1} exec scripts/run-dev
 
 test: setup node_modules ## the whole suite, against real PostgreSQL, Redis and Celery workers
