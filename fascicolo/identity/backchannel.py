@@ -11,6 +11,7 @@ and response (method, headers, body, status) but no socket and no server thread.
 and the demo provider in tests (a live server on another address), goes over real HTTP.
 """
 
+import functools
 import io
 import sys
 import threading
@@ -40,8 +41,6 @@ class InProcessAdapter(BaseAdapter):
     """Answer a request with this process's Django application instead of a network round trip."""
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-        from django.core.handlers.wsgi import WSGIHandler
-
         environ = _wsgi_environ(request)
         result = {}
 
@@ -51,7 +50,7 @@ class InProcessAdapter(BaseAdapter):
             def start_response(status, headers, exc_info=None):
                 result["status"], result["headers"] = status, headers
 
-            body = WSGIHandler()(environ, start_response)
+            body = _application()(environ, start_response)
             try:
                 result["body"] = b"".join(body)
             finally:
@@ -77,6 +76,14 @@ class InProcessAdapter(BaseAdapter):
 
     def close(self):
         pass
+
+
+@functools.cache
+def _application():
+    # One handler per process, as a WSGI server keeps: building it loads the middleware chain.
+    from django.core.handlers.wsgi import WSGIHandler
+
+    return WSGIHandler()
 
 
 def _read_timeout(timeout):
