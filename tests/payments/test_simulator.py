@@ -112,3 +112,14 @@ def test_reporting_flow_from_the_simulator_reconciles_the_payment(live_server, s
     call_command("import_reporting_flows", "--from-simulator", timezone.localdate().isoformat())
     position = DebtPosition.objects.get()
     assert position.status == PositionStatus.REPORTED and position.reporting_date
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_notifications_delivered_by_a_real_celery_worker(celery_worker, live_server, settings):
+    knobs(settings, delivery="celery", duplicate_rate=1.0)
+    attempt, checkout_url = start(live_server)
+    choose(checkout_url, "pay")
+    wait_until(lambda: PaymentAttempt.objects.get(pk=attempt.pk).status == AttemptStatus.PAID, timeout=60)
+    wait_until(lambda: GatewayNotification.objects.count() == 2, timeout=60)
+    assert Receipt.objects.count() == 1
