@@ -124,6 +124,12 @@ def test_a_tampered_state_is_refused(flow, resident):
     assert_refused(flow, response, "state", "La richiesta di accesso non è valida o è già stata usata")
 
 
+def test_an_answer_naming_another_issuer_is_refused(flow, resident):
+    callback_url = flow.authorize(flow.start(), fiscal_code=resident.fiscal_code)
+    response = flow.callback(with_query(callback_url, iss="https://impostore.example"))
+    assert_refused(flow, response, "claims:iss", "non è destinata a questo portale")
+
+
 def test_a_callback_cannot_be_used_twice(flow, resident):
     callback_url = flow.authorize(flow.start(), fiscal_code=resident.fiscal_code)
     assert flow.callback(callback_url).status_code == 302

@@ -270,6 +270,9 @@ class OIDCBackend(IdentityBackend):
         code = request.GET.get("code")
         if not code:
             raise fail("provider_error", "no code")
+        # RFC 9207 (CIE sends it): an answer naming another issuer is a mix-up, not this login.
+        if "iss" in request.GET and request.GET["iss"].rstrip("/") != self.issuer:
+            raise fail("claims:iss", f"authorization response from {request.GET['iss']!r}")
 
         tokens = self._exchange_code(code, pending)
         claims = self._verify_id_token(tokens.get("id_token"), pending["nonce"])
