@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -117,3 +117,25 @@ def test_invalidate_makes_options_unpayable_and_is_terminal():
     assert position.options.get().status == OptionStatus.UNPAYABLE
     with pytest.raises(ValidationError):
         invalidate_position(position)
+
+
+@pytest.mark.django_db
+def test_time_based_statuses():
+    from datetime import datetime
+
+    from payments.services import publish_position, refresh_time_based_statuses
+
+    future = make_position(publish=False)
+    future.validity_date = datetime(2000, 1, 1, tzinfo=UTC)
+    type(future).objects.filter(pk=future.pk).update(validity_date=datetime(2099, 1, 1, tzinfo=UTC))
+    future.refresh_from_db()
+    publish_position(future)
+    assert future.status == PositionStatus.PUBLISHED
+    expiring = make_position(due=date.today() + timedelta(days=1))
+    type(expiring).objects.filter(pk=expiring.pk).update(switch_to_expired=True)
+    expiring.options.update(due_date=date.today() - timedelta(days=1))
+
+    assert refresh_time_based_statuses(now=datetime(2099, 6, 1, tzinfo=UTC)) == (1, 1)
+    future.refresh_from_db()
+    expiring.refresh_from_db()
+    assert future.status == PositionStatus.VALID and expiring.status == PositionStatus.EXPIRED
