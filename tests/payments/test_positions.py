@@ -2,7 +2,7 @@ from datetime import UTC, date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from payments.identifiers import (
     InvalidIdentifier,
@@ -102,7 +102,6 @@ def test_transfers_must_add_up_and_nothing_is_half_written():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the deferred trigger is PostgreSQL's")
 def test_database_refuses_transfers_that_do_not_add_up():
     option = make_position(amount_cents=1_000).options.get()
     with pytest.raises(IntegrityError), transaction.atomic():
