@@ -163,6 +163,7 @@ def test_cancelling_at_the_provider_is_a_clear_failure(flow):
         ("foreign_key", "signature", "non ha una firma valida"),
         ("wrong_issuer", "claims:iss", "non è destinata a questo portale"),
         ("wrong_audience", "claims:aud", "non è destinata a questo portale"),
+        ("wrong_at_hash", "claims:at_hash", "non è destinata a questo portale"),
         ("expired", "expired", "è scaduta"),
         ("no_fiscal_number", "fiscal_number_missing", "non ha comunicato il codice fiscale"),
         ("malformed_fiscal_number", "fiscal_number_invalid", "codice fiscale comunicato dal gestore"),

@@ -88,6 +88,12 @@ def pkce_pair():
     return verifier, challenge
 
 
+def access_token_hash(access_token):
+    """``at_hash`` for RS256/ES256/PS256: the left half of the token's SHA-256, base64url (OIDC Core §3.1.3.6)."""
+    digest = hashlib.sha256(access_token.encode()).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
+
+
 def fiscal_code_from_claim(value):
     """The codice fiscale in a ``fiscal_number`` claim (``TINIT-`` stripped), validated; ``LoginFailed``."""
     if not value or not isinstance(value, str):
@@ -276,6 +282,10 @@ class OIDCBackend(IdentityBackend):
 
         tokens = self._exchange_code(code, pending)
         claims = self._verify_id_token(tokens.get("id_token"), pending["nonce"])
+        # SPID ID tokens carry at_hash: the access token must be the one this ID token was issued with.
+        at_hash = claims.get("at_hash")
+        if at_hash is not None and at_hash != access_token_hash(str(tokens.get("access_token", ""))):
+            raise fail("claims:at_hash", "at_hash does not match the access token")
         level = self._achieved_level(claims, LoA(pending["level"]))
         userinfo = self._userinfo(tokens.get("access_token"), claims["sub"])
         cf = fiscal_code_from_claim(userinfo.get(FISCAL_NUMBER_CLAIM) or userinfo.get("fiscal_number"))

@@ -37,7 +37,7 @@ from registry.codicefiscale import InvalidCodiceFiscale, parse_codice_fiscale
 from registry.models import Person
 
 from .. import backchannel
-from ..backends.oidc import CLIENT_ASSERTION_TYPE, FISCAL_NUMBER_CLAIM, FISCAL_NUMBER_PREFIX
+from ..backends.oidc import CLIENT_ASSERTION_TYPE, FISCAL_NUMBER_CLAIM, FISCAL_NUMBER_PREFIX, access_token_hash
 from ..loa import LoA
 from . import keys
 from .models import Grant
@@ -345,7 +345,7 @@ def token(request):
                 "access_token": access_token,
                 "token_type": "Bearer",
                 "expires_in": TOKEN_SECONDS,
-                "id_token": _id_token(request, grant),
+                "id_token": _id_token(request, grant, access_token),
             }
         )
     )
@@ -357,7 +357,7 @@ def _subject(grant):
     return hmac.new(settings.SECRET_KEY.encode(), message, "sha256").hexdigest()
 
 
-def _id_token(request, grant):
+def _id_token(request, grant, access_token):
     now = int(time.time())
     knobs = faults()
     level = LoA.L1 if "low_acr" in knobs else LoA(grant.level)
@@ -370,6 +370,7 @@ def _id_token(request, grant):
         "nonce": "nonce-sbagliato" if "wrong_nonce" in knobs else grant.nonce,
         "acr": level.acr,
         "jti": secrets.token_urlsafe(16),
+        "at_hash": access_token_hash("token-di-un-altro" if "wrong_at_hash" in knobs else access_token),
     }
     key = keys.signing_key()
     if "foreign_key" in knobs:
