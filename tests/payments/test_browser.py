@@ -56,6 +56,7 @@ def test_resident_pays_a_tari_notice_and_the_clerk_sees_it(live_server, page, br
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="TARI 2026").click()
+    assert axe_violations(page) == []
     with page.expect_download() as download:
         page.get_by_role("link", name="Scarica l'avviso di pagamento (PDF)").click()
     assert (tmp_path / "notice.pdf").write_bytes(download.value.path().read_bytes()) and (
@@ -67,6 +68,7 @@ def test_resident_pays_a_tari_notice_and_the_clerk_sees_it(live_server, page, br
     assert axe_violations(page) == []
     page.get_by_role("button", name="Paga", exact=True).click()
     expect(page.locator("#attempt-status")).to_contain_text("Pagamento riuscito", timeout=30_000)
+    assert axe_violations(page) == []
 
     page.goto(live_server.url + "/area-personale/pagamenti/")
     paid = page.locator("#payments-paid")
