@@ -96,3 +96,11 @@ def test_overview_lists_notices_due_within_thirty_days(client):
     assert [(i.kind, i.due, i.url) for i in items] == [
         ("payment", soon.options.get().due_date, reverse("payments:position", args=[soon.pk]))
     ]
+
+
+def test_pages_in_english(client, settings):
+    position = make_position()
+    login_resident(client, RESIDENT_A)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("payments:position", args=[position.pk])).content.decode()
+    assert "Pay now" in page and "Download the payment notice (PDF)" in page
