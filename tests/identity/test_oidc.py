@@ -76,6 +76,41 @@ def test_someone_not_in_the_registry_gets_a_clear_page_and_their_payments(flow):
     assert "You are not in the municipality's registry" in english.text
 
 
+def test_the_demo_provider_speaks_the_spid_profile(flow, resident, settings):
+    """Token and userinfo as the portal sees them: a signed ID token and a signed userinfo JWT."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    callback_url = flow.authorize(flow.start(level=2), fiscal_code=resident.fiscal_code)
+    query = {key: values[0] for key, values in parse_qs(urlsplit(callback_url).query).items()}
+    pending = flow.session()["identity.oidc.pending"][query["state"]]
+    tokens = requests.post(
+        f"{flow.base}/demo-idp/token",
+        data={"grant_type": "authorization_code", "code": query["code"], "redirect_uri": pending["redirect_uri"],
+              "code_verifier": pending["verifier"]},
+        auth=(settings.DEMO_IDP_CLIENT_ID, settings.DEMO_IDP_CLIENT_SECRET),
+        timeout=10,
+    ).json()  # fmt: skip
+    keys = KeySet.import_key_set(requests.get(f"{flow.base}/demo-idp/jwks.json", timeout=10).json())
+    id_token = jwt.decode(tokens["id_token"], keys).claims
+    assert id_token["acr"] == "https://www.spid.gov.it/SpidL2" and id_token["nonce"] == pending["nonce"]
+    userinfo = requests.get(
+        f"{flow.base}/demo-idp/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=10
+    )
+    assert userinfo.headers["Content-Type"] == "application/jwt"
+    claims = jwt.decode(userinfo.text, keys).claims
+    assert claims["https://attributes.eid.gov.it/fiscal_number"] == f"TINIT-{resident.fiscal_code}"
+    assert (claims["given_name"], claims["family_name"], claims["birthdate"]) == ("Mario", "Rossi", "1980-01-01")
+    assert claims["sub"] == id_token["sub"] and claims["aud"] == settings.DEMO_IDP_CLIENT_ID
+
+
+def test_userinfo_as_plain_json_is_read_too(flow, resident, settings):
+    settings.DEMO_IDP_FAULTS = {"userinfo_json"}
+    assert flow.login(fiscal_code=resident.fiscal_code).status_code == 302 and flow.user_id()
+
+
 def test_the_cie_button_uses_the_same_protocol(flow, resident):
     response = flow.login(fiscal_code=resident.fiscal_code, backend="cie-demo")
     assert response.status_code == 302

@@ -20,7 +20,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -405,4 +405,13 @@ def userinfo(request):
     for name in grant.userinfo_claims:
         if values.get(name) is not None and not (name == FISCAL_NUMBER_CLAIM and "no_fiscal_number" in knobs):
             claims[name] = values[name]
-    return _no_store(JsonResponse(claims))
+    if "userinfo_json" in knobs:
+        # What a generic OpenID Connect provider sends.
+        return _no_store(JsonResponse(claims))
+    # SPID and CIE send userinfo as a signed JWT (encrypted too, which the demo leaves out).
+    now = int(time.time())
+    claims.update(iss=issuer(request), aud=grant.client_id, iat=now, exp=now + ID_TOKEN_SECONDS)
+    key = keys.signing_key()
+    response = HttpResponse(jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "JWT"}, claims, key))
+    response["Content-Type"] = "application/jwt"
+    return _no_store(response)
