@@ -7,7 +7,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Pagamenti")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import certificate_stamps, checks  # noqa: F401  (system checks; the certificates' stamp hook)
         from .gateways import load
 
         load()

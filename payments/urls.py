@@ -13,4 +13,5 @@ urlpatterns = [
     path("ricevute/<int:pk>/ricevuta.pdf", views.receipt_download, name="receipt_pdf"),
     path("avvisi/<int:pk>/paga/", views.pay, name="pay"),
     path("esito/<uuid:public_id>/", views.result, name="result"),
+    path("bollo/certificati/<int:certificate_id>/paga/", views.pay_certificate_stamp, name="pay_certificate_stamp"),
 ]

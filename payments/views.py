@@ -21,7 +21,7 @@ from fascicolo.identity.decorators import require_loa
 from fascicolo.identity.loa import LoA
 from fascicolo.identity.services import fiscal_code_for_user, person_for_user
 
-from . import attempts, selectors
+from . import attempts, certificate_stamps, selectors
 from .gateways import get_gateway
 from .gateways.base import NotificationRefused, ReturnUrls
 from .models import GatewayNotification
@@ -57,7 +57,8 @@ def index(request):
     positions = list(selectors.positions_for(fiscal_code)[:200])
     due = [p for p in positions if p.is_due == 0]
     paid = [p for p in positions if p.is_due == 1]
-    return _render(request, "payments/index.html", {"due": due, "paid": paid})
+    stamps = certificate_stamps.awaiting_stamp(request.user)
+    return _render(request, "payments/index.html", {"due": due, "paid": paid, "certificate_stamps": stamps})
 
 
 @require_loa(LoA.L2)
@@ -122,6 +123,35 @@ def pay(request, pk):
         messages.error(request, _("Il servizio di pagamento non risponde. Riprova tra qualche minuto."))
         return redirect("payments:position", pk=option.position_id)
     return redirect(url)
+
+
+def _return_urls(request, attempt):
+    result = request.build_absolute_uri(reverse("payments:result", args=[attempt.public_id]))
+    return ReturnUrls(
+        ok=f"{result}?esito=ok",
+        cancel=f"{result}?esito=annullato",
+        error=f"{result}?esito=errore",
+        notify=request.build_absolute_uri(reverse("payments_gateway:notify", args=[attempt.gateway])),
+    )
+
+
+@require_loa(LoA.L2)
+@require_POST
+def pay_certificate_stamp(request, certificate_id):
+    """Pay the €16 stamp of one of the resident's certificates waiting for it (anyone else's: 404)."""
+    fiscal_code = fiscal_code_for_user(request.user)
+
+    try:
+        payment = certificate_stamps.start_stamp_payment(
+            request.user, certificate_id, fiscal_code, return_urls=lambda attempt: _return_urls(request, attempt)
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("payments:index")
+    if payment.checkout_url is None:
+        messages.info(request, _("Il bollo di questo certificato risulta già pagato."))
+        return redirect("payments:index")
+    return redirect(payment.checkout_url)
 
 
 @require_loa(LoA.L2)

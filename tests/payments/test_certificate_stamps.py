@@ -1,0 +1,62 @@
+"""A certificate waiting for its stamp: the resident pays the €16 @e.bollo bound to its SHA-256, and the
+receipt releases the certificate."""
+
+import base64
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from payments.models import PaymentAttempt, Transfer
+from payments.simulator.protocol import SIGNATURE_HEADER
+from registry.certificates import services
+from registry.certificates.models import Certificate
+from registry.certificates.states import Status
+from tests.dossier.factories import make_family
+from tests.helpers import login_resident
+from tests.payments.notifications import signature, succeeded_body
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def private_storage(tmp_path, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": tmp_path}},
+    }
+
+
+def test_pay_the_stamp_and_the_certificate_is_released(client, settings, django_capture_on_commit_callbacks):
+    settings.CERTIFICATES_PAID_STAMP_ENABLED = True
+    family = make_family()
+    user = login_resident(client, family["head"])
+    certificate = services.request_certificate(user, person_id=family["head"].pk, kind="residenza")
+    assert services.generate_document(certificate.pk) == Status.AWAITING_STAMP
+    certificate.refresh_from_db()
+
+    page = client.get(reverse("payments:index")).content.decode()
+    pay_url = reverse("payments:pay_certificate_stamp", args=[certificate.pk])
+    assert pay_url in page and "Paga il bollo" in page
+
+    other = Client()
+    login_resident(other, make_family("Verdi")["head"])
+    assert other.post(pay_url).status_code == 404
+
+    response = client.post(pay_url)
+    assert response.status_code == 302 and response["Location"].startswith("/psp-simulator/checkout/")
+    stamp = Transfer.objects.get()
+    assert base64.b64decode(stamp.stamp_hash).hex() == certificate.sha256 and stamp.iban == ""
+
+    attempt = PaymentAttempt.objects.get()
+    body = succeeded_body(attempt)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/pagamenti/notifiche/simulator/",
+            body,
+            content_type="application/json",
+            headers={SIGNATURE_HEADER: signature(body)},
+        )
+    certificate = Certificate.objects.get(pk=certificate.pk)
+    assert certificate.status == Status.READY
+    assert certificate.stamp_reference == attempt.receipts.get().receipt_id
