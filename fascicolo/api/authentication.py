@@ -5,9 +5,12 @@ Bearer tokens are created by a resident signed in at level 2 (Impostazioni, or `
 the level of assurance of the login that created them.
 """
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from fascicolo.dossier.models import ResidentProfile
 from fascicolo.dossier.services import token_for_key
 
 
@@ -27,10 +30,21 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = token_for_key(raw)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Token non valido, scaduto o revocato."))
+        _use_residents_language(request, token.user)
         return token.user, token
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'
+
+
+def _use_residents_language(request, user):
+    """An app that states no language gets answers in the one chosen in Impostazioni."""
+    if request.META.get("HTTP_ACCEPT_LANGUAGE") or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return
+    language = ResidentProfile.objects.filter(user=user).values_list("language", flat=True).first()
+    if language:
+        translation.activate(language)
+        request._request.LANGUAGE_CODE = language
 
 
 from . import schema  # noqa: E402, F401  (registers the OpenAPI description of the bearer scheme)

@@ -210,3 +210,13 @@ def test_objects_of_another_resident_are_not_found(client, family, other_family,
     theirs["token"].refresh_from_db()
     theirs["message"].refresh_from_db()
     assert theirs["token"].revoked_at is None and theirs["message"].read_at is None
+
+
+def test_an_app_without_accept_language_gets_the_residents_language(client, family):
+    user = login_resident(client, family["head"])
+    services.update_preferences(user, language="en")
+    _token, raw = services.create_api_token(user, name="App", loa=2)
+    body = assert_problem(Client().get("/api/v1/messages/999999/", **bearer(raw)), 404)
+    assert body["title"] == "Not found"
+    italian = Client(HTTP_ACCEPT_LANGUAGE="it").get("/api/v1/messages/999999/", **bearer(raw))
+    assert assert_problem(italian, 404)["title"] == "Risorsa non trovata"
