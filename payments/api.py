@@ -5,6 +5,7 @@ problem document, like a missing one.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -155,20 +156,16 @@ class Pay(APIView):
         option = selectors.option_for(fiscal_code, pk)
         if option is None:
             raise Http404
+
+        def return_urls(attempt):
+            result = request.build_absolute_uri(reverse("payments:result", args=[attempt.public_id]))
+            notify = request.build_absolute_uri(reverse("payments_gateway:notify", args=[attempt.gateway]))
+            return ReturnUrls(f"{result}?esito=ok", f"{result}?esito=annullato", f"{result}?esito=errore", notify)
+
         try:
-            attempt = attempts.create_attempt([option], fiscal_code)
-        except Exception as exc:
-            raise ValidationError({"option": getattr(exc, "messages", [str(exc)])}) from exc
-        result = request.build_absolute_uri(reverse("payments:result", args=[attempt.public_id]))
-        url = attempts.start_checkout(
-            attempt,
-            ReturnUrls(
-                f"{result}?esito=ok",
-                f"{result}?esito=annullato",
-                f"{result}?esito=errore",
-                request.build_absolute_uri(reverse("payments_gateway:notify", args=[attempt.gateway])),
-            ),
-        )
+            attempt, url = attempts.pay_option(option, fiscal_code, return_urls)
+        except DjangoValidationError as exc:
+            raise ValidationError({"option": exc.messages}) from exc
         return Response(
             {"attempt": attempt.public_id, "checkout_url": request.build_absolute_uri(url)},
             status=status.HTTP_201_CREATED,

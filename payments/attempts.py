@@ -105,6 +105,36 @@ def create_attempt(options, payer_fiscal_code, gateway_id=None):
     return attempt
 
 
+def open_attempt_for(option, payer_fiscal_code):
+    """A pending, unexpired attempt of this payer for just this option: a second click on "Paga ora"
+    (or a reload) resumes it instead of opening a second, payable, checkout for the same notice."""
+    return (
+        PaymentAttempt.objects.filter(
+            status=AttemptStatus.PENDING,
+            payer_fiscal_code=payer_fiscal_code,
+            options=option,
+            expires_at__gt=timezone.now(),
+            needs_review=False,
+        )
+        .exclude(checkout_url="")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def pay_option(option, payer_fiscal_code, return_urls):
+    """Resume the open attempt for ``option`` or start a new one; returns (attempt, checkout URL).
+
+    ``return_urls``: a ``ReturnUrls`` or a function of the new attempt returning one.
+    """
+    attempt = open_attempt_for(option, payer_fiscal_code)
+    if attempt is not None:
+        return attempt, attempt.checkout_url
+    attempt = create_attempt([option], payer_fiscal_code)
+    url = start_checkout(attempt, return_urls(attempt) if callable(return_urls) else return_urls)
+    return attempt, url
+
+
 def start_checkout(attempt, return_urls):
     """Hand the attempt to its gateway; ``pending`` with the checkout URL, or ``failed``."""
     gateway = get_gateway(attempt.gateway)

@@ -95,7 +95,6 @@ def request_stamp_payment(
     )
     if option.status != OptionStatus.UNPAID:
         return StampPayment(option, None, None)
-    attempt = attempts.create_attempt([option], fiscal_code)
     # ``return_urls`` may be a function of the attempt (return pages usually name the attempt).
-    url = attempts.start_checkout(attempt, return_urls(attempt) if callable(return_urls) else return_urls)
+    attempt, url = attempts.pay_option(option, fiscal_code, return_urls)
     return StampPayment(option, attempt, url)

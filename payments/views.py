@@ -105,17 +105,7 @@ def pay(request, pk):
     if option is None:
         raise Http404
     try:
-        attempt = attempts.create_attempt([option], fiscal_code)
-        result = request.build_absolute_uri(reverse("payments:result", args=[attempt.public_id]))
-        url = attempts.start_checkout(
-            attempt,
-            ReturnUrls(
-                ok=f"{result}?esito=ok",
-                cancel=f"{result}?esito=annullato",
-                error=f"{result}?esito=errore",
-                notify=request.build_absolute_uri(reverse("payments_gateway:notify", args=[attempt.gateway])),
-            ),
-        )
+        _attempt, url = attempts.pay_option(option, fiscal_code, lambda attempt: _return_urls(request, attempt))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("payments:position", pk=option.position_id)

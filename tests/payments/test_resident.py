@@ -82,6 +82,9 @@ def test_pay_now_redirects_to_the_gateway_checkout(client):
     response = client.post(reverse("payments:pay", args=[option.pk]))
     assert response.status_code == 302 and response["Location"].startswith("/psp-simulator/checkout/?cart=")
     assert option.attempts.get().status == "pending"
+    # A second click resumes the open checkout instead of opening a second payable one.
+    again = client.post(reverse("payments:pay", args=[option.pk]))
+    assert again["Location"] == response["Location"] and option.attempts.count() == 1
 
 
 def test_overview_lists_notices_due_within_thirty_days(client):
