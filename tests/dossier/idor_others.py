@@ -19,6 +19,7 @@ OBJECT_ROUTES = {
     "payments:pay": "payment_option",
     "payments:receipt_pdf": "payment_receipt",
     "payments:result": "payment_attempt",
+    "payments:pay_certificate_stamp": "certificate",
     "api:v1:payments-position": "payment_position",
     "api:v1:payments-notice-pdf": "payment_position",
     "api:v1:payments-pay": "payment_option",
