@@ -7,12 +7,13 @@ from django.db.models import Case, IntegerField, Min, Prefetch, Q, Value, When
 from .models import DebtPosition, PaymentAttempt, PaymentOption, Receipt
 from .states import OptionStatus, PositionStatus
 
-VISIBLE_TO_DEBTOR = [s for s in PositionStatus.values if s != PositionStatus.DRAFT]
+# Drafts are not issued yet; an invalidated (annullata) notice asks nothing of the resident any more.
+VISIBLE_TO_DEBTOR = [s for s in PositionStatus.values if s not in (PositionStatus.DRAFT, PositionStatus.INVALID)]
 DUE_STATUSES = [PositionStatus.PUBLISHED, PositionStatus.VALID, PositionStatus.PARTIALLY_PAID, PositionStatus.EXPIRED]
 
 
 def positions_for(fiscal_code):
-    """The debtor's positions (never drafts), due ones first by their next due date, then paid ones."""
+    """The debtor's issued positions, due ones first by their next due date, then paid ones."""
     if not fiscal_code:
         return DebtPosition.objects.none()
     return (

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from payments.attempts import record_receipt
 from payments.gateways.base import ReceiptData
+from payments.services import invalidate_position
 from tests.helpers import login_resident
 from tests.payments.factories import RESIDENT_A, RESIDENT_B, make_position
 
@@ -52,10 +53,11 @@ def test_list_shows_due_first_then_paid_with_receipt(client):
 
     sooner = make_position(subject="TARI 2026", due=date.today() + timedelta(days=5))
     make_position(fiscal_code=RESIDENT_B, subject="Di un altro")
+    invalidate_position(make_position(subject="Annullata"))
     login_resident(client, RESIDENT_A)
     page = client.get(reverse("payments:index")).content.decode()
     assert page.index("TARI 2026") < page.index("Mensa") < page.index("Multa")
-    assert "Di un altro" not in page
+    assert "Di un altro" not in page and "Annullata" not in page
     assert reverse("payments:receipt_pdf", args=[receipt.pk]) in page
     assert sooner.pk and later.pk
 
