@@ -15,7 +15,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from fascicolo.dossier import services
-from fascicolo.dossier.models import RectificationRequest, ResidentProfile
+from fascicolo.dossier.models import Message, RectificationRequest, ResidentProfile
 from tests.conftest import axe_violations
 from tests.dossier.factories import make_family
 from tests.identity.conftest import demo_provider, demo_signing_key_file  # noqa: F401  (fixtures)
@@ -120,6 +120,15 @@ def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provide
     expect(page.get_by_role("heading", level=1)).to_have_text("Settings")
     assert ResidentProfile.objects.get(user__resident__fiscal_code=head.fiscal_code).language == "en"
     visit_every_section(page, SECTIONS_EN)
+    detail_pages = [
+        f"/area-personale/messaggi/{Message.objects.get().pk}/",
+        f"/area-personale/rettifiche/{RectificationRequest.objects.get().pk}/",
+        "/area-personale/rettifiche/nuova/",
+    ]
+    for path in detail_pages:
+        page.goto(url + path)
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        assert axe_violations(page) == [], path
 
     # phone width: the menu folds behind a button, every section still reachable by keyboard
     phone = browser.new_context(locale="it-IT", viewport={"width": 360, "height": 780})
