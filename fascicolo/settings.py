@@ -347,7 +347,9 @@ SEAL_KEY_PASSPHRASE = env("SEAL_KEY_PASSPHRASE")
 
 # --- Certificates (registry.certificates, docs/certificates.md) -------------------------------------
 # A request still PENDING after this many seconds is enqueued again by the sweeper (Celery beat).
-CERTIFICATES_SWEEP_AFTER_SECONDS = int(env("CERTIFICATES_SWEEP_AFTER_SECONDS", "60"))
+# Above the task's hard time limit (90 s), so a render still running is not sent twice; a duplicate
+# of a request still waiting in a long queue costs one UPDATE.
+CERTIFICATES_SWEEP_AFTER_SECONDS = int(env("CERTIFICATES_SWEEP_AFTER_SECONDS", "120"))
 # How long a download link stays valid.
 CERTIFICATES_DOWNLOAD_LINK_SECONDS = int(env("CERTIFICATES_DOWNLOAD_LINK_SECONDS", "300"))
 # Paid stamp duty (pagoPA @e.bollo bound to the document hash) comes with the payments app; until
