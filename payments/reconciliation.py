@@ -157,45 +157,34 @@ STEPS = [
         WHERE l.id = c.id
         """,
     ),
-    # 2. Transfers of matched lines become REPORTED; the options they belong to are remembered.
+    # 2. Transfers of matched lines become REPORTED.
     (
         "transfers",
         """
-        WITH reported AS (
-            UPDATE payments_transfer AS t SET status = 'REPORTED'
-            FROM payments_reportingflowline AS l JOIN payments_receipttransfer AS rt ON rt.id = l.receipt_transfer_id
-            WHERE l.status = 'MATCHED' AND rt.transfer_id = t.id AND t.status = 'UNREPORTED'
-            RETURNING t.option_id)
-        INSERT INTO payments_touched_options SELECT DISTINCT option_id FROM reported
+        UPDATE payments_transfer AS t SET status = 'REPORTED'
+        FROM payments_reportingflowline AS l JOIN payments_receipttransfer AS rt ON rt.id = l.receipt_transfer_id
+        WHERE l.status = 'MATCHED' AND rt.transfer_id = t.id AND t.status = 'UNREPORTED'
         """,
     ),
-    # 3. Of those options, the ones with every transfer reported; then their positions.
+    # 3. Paid options with every transfer reported, then paid positions with no paid option left. Only
+    #    the backlog is PAID (reported ones are REPORTED), so these scans stay small in steady state.
     (
         "options",
         """
-        WITH reported AS (
-            UPDATE payments_paymentoption AS o SET status = 'REPORTED'
-            FROM payments_touched_options AS x
-            WHERE o.id = x.option_id AND o.status = 'PAID' AND NOT EXISTS (
-                SELECT 1 FROM payments_transfer AS t WHERE t.option_id = o.id AND t.status = 'UNREPORTED')
-            RETURNING o.position_id)
-        INSERT INTO payments_touched_positions SELECT DISTINCT position_id FROM reported
+        UPDATE payments_paymentoption AS o SET status = 'REPORTED'
+        WHERE o.status = 'PAID' AND NOT EXISTS (
+            SELECT 1 FROM payments_transfer AS t WHERE t.option_id = o.id AND t.status = 'UNREPORTED')
         """,
     ),
     (
         "positions",
         """
         UPDATE payments_debtposition AS p SET status = 'REPORTED', reporting_date = %(now)s, updated_at = %(now)s
-        FROM payments_touched_positions AS x
-        WHERE p.id = x.position_id AND p.status = 'PAID' AND NOT EXISTS (
+        WHERE p.status = 'PAID' AND NOT EXISTS (
             SELECT 1 FROM payments_paymentoption AS o WHERE o.position_id = p.id AND o.status = 'PAID')
         """,
     ),
 ]
-SCRATCH_TABLES = """
-    CREATE TEMPORARY TABLE IF NOT EXISTS payments_touched_options (option_id bigint) ON COMMIT DROP;
-    CREATE TEMPORARY TABLE IF NOT EXISTS payments_touched_positions (position_id bigint) ON COMMIT DROP;
-"""
 
 LINE_ANOMALIES = {
     FlowLineStatus.NO_RECEIPT: Anomaly.Kind.LINE_WITHOUT_RECEIPT,
@@ -208,7 +197,7 @@ LINE_ANOMALIES = {
 def reconcile(as_of=None, grace_days=GRACE_DAYS):
     """Match every new flow line, move what is fully reported, record anomalies. Returns counts.
 
-    PostgreSQL only (data-modifying CTEs); the SQLite of ``make run`` cannot reconcile.
+    PostgreSQL only (``UPDATE … FROM`` with window functions); the SQLite of ``make run`` cannot reconcile.
     """
     if connection.vendor != "postgresql":
         raise NotImplementedError("reconciliation needs PostgreSQL")
@@ -220,8 +209,6 @@ def reconcile(as_of=None, grace_days=GRACE_DAYS):
         # statement), and sorts for the duplicate check should stay in memory.
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        for statement in SCRATCH_TABLES.split(";")[:2]:
-            cursor.execute(statement)
         for name, sql in STEPS:
             started = time.perf_counter()
             cursor.execute(sql, {"now": now} if "%(now)s" in sql else None)
