@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .catalogue import SECTIONS
@@ -13,6 +14,7 @@ class CertificateRequestForm(forms.Form):
     exemption = forms.TypedChoiceField(
         label=_("Motivo di esenzione dall'imposta di bollo"),
         coerce=int,
+        empty_value=None,
         choices=[("", _("Scegli il motivo…")), *StampExemption.choices],
         help_text=_("Senza un motivo di esenzione il certificato è soggetto a bollo da € 16,00."),
         error_messages={
@@ -31,6 +33,12 @@ class CertificateRequestForm(forms.Form):
     def __init__(self, *args, available_kinds=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(kind.key, kind.label) for kind in available_kinds]
+        if settings.CERTIFICATES_PAID_STAMP_ENABLED:
+            # The stamp can be paid online (pagoPA @e.bollo): no exemption is a valid answer.
+            exemption = self.fields["exemption"]
+            exemption.required = False
+            no_exemption = _("Nessuna esenzione: pagherò il bollo da € 16,00 online")
+            exemption.choices = [("", no_exemption), *StampExemption.choices]
 
     def clean(self):
         data = super().clean()

@@ -2,6 +2,7 @@
 
 import hashlib
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -48,6 +49,7 @@ def _catalogue_context(request, selected, form=None):
         "form": form,
         "certificates": [(c, selectors.status_payload(c, request.user)) for c in certificates],
         "any_pending": any(c.status == Status.PENDING for c in certificates),
+        "paid_stamp_enabled": settings.CERTIFICATES_PAID_STAMP_ENABLED,
     }
 
 
@@ -80,7 +82,11 @@ def request_certificate(request):
         except services.RequestRefused as refusal:
             form.add_error(None, refusal.messages[0])
         else:
-            messages.success(request, _("Richiesta ricevuta: il certificato sarà pronto tra pochi secondi."))
+            if form.cleaned_data["exemption"] is None:
+                message = _("Richiesta ricevuta: tra pochi secondi potrai pagare il bollo nella sezione Pagamenti.")
+                messages.success(request, message)
+            else:
+                messages.success(request, _("Richiesta ricevuta: il certificato sarà pronto tra pochi secondi."))
             return redirect("certificates:index")
     context = _catalogue_context(request, selected, form=form)
     return render_dossier(request, "certificates/index.html", context, status=400)

@@ -271,3 +271,18 @@ def test_overview_lists_ready_certificates(client, family):
     issue(user, head)
     overview = client.get("/area-personale/").text
     assert "Certificato di residenza pronto da scaricare" in overview
+
+
+def test_with_paid_stamp_on_no_exemption_means_paying_it(settings, client, family, django_capture_on_commit_callbacks):
+    settings.CERTIFICATES_PAID_STAMP_ENABLED = True
+    head = family["head"]
+    user = login_resident(client, head)
+    assert "Nessuna esenzione: pagherò il bollo" in client.get(URL).text
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(f"{URL}richiedi/", {"person": head.pk, "kind": "residenza", "exemption": ""})
+    assert response.status_code == 302
+    certificate = Certificate.objects.get(requested_by=user)
+    assert (certificate.exemption, certificate.stamp_duty_cents) == (None, 1600)
+    assert services.generate_document(certificate.pk) == Status.AWAITING_STAMP
+    page = client.get(URL).text
+    assert "Paga il bollo" in page and 'href="/area-personale/pagamenti/"' in page
