@@ -352,9 +352,6 @@ SEAL_KEY_PASSPHRASE = env("SEAL_KEY_PASSPHRASE")
 CERTIFICATES_SWEEP_AFTER_SECONDS = int(env("CERTIFICATES_SWEEP_AFTER_SECONDS", "120"))
 # How long a download link stays valid.
 CERTIFICATES_DOWNLOAD_LINK_SECONDS = int(env("CERTIFICATES_DOWNLOAD_LINK_SECONDS", "300"))
-# Paid stamp duty (pagoPA @e.bollo bound to the document hash) comes with the payments app; until
-# then only exempt certificates can be requested.
-CERTIFICATES_PAID_STAMP_ENABLED = env_bool("CERTIFICATES_PAID_STAMP_ENABLED", False)
 # Tests only: a render blocks while this file exists, so a test can kill a worker mid-task.
 CERTIFICATES_TEST_HOLD_FILE = env("CERTIFICATES_TEST_HOLD_FILE") if env_bool("TESTING") else None
 
@@ -369,6 +366,10 @@ PAGOPA_PROVINCE_IBAN = env("PAGOPA_PROVINCE_IBAN", "IT58A0306909606100000046051"
 PSP_SIMULATOR_ENABLED = env_bool("PSP_SIMULATOR_ENABLED", DEBUG or DEMO_MODE or env_bool("TESTING"))
 # Empty: online payment is off (notices can still be paid at any PSP with their code).
 PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", "simulator" if PSP_SIMULATOR_ENABLED else "")
+# A certificate that owes the €16 stamp duty is released once the stamp is paid online (pagoPA
+# @e.bollo bound to the document hash, payments/certificate_stamps.py): possible whenever a payment
+# gateway is configured; without one, only exempt certificates can be requested.
+CERTIFICATES_PAID_STAMP_ENABLED = env_bool("CERTIFICATES_PAID_STAMP_ENABLED", bool(PAYMENTS_GATEWAY))
 PAYMENTS_ATTEMPT_TTL_MINUTES = int(env("PAYMENTS_ATTEMPT_TTL_MINUTES", "30"))
 PSP_SIMULATOR_SECRET = env("PSP_SIMULATOR_SECRET") or f"simulator:{SECRET_KEY}"
 # Where the portal reaches the simulator server to server (status queries); defaults to SITE_URL.

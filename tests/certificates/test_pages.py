@@ -99,7 +99,9 @@ def test_page_shows_catalogue_unavailable_reasons_and_is_private(client, family)
         ({"kind": "inventato"}, "Scegli un&#x27;opzione valida"),
     ],
 )
-def test_bad_requests_get_a_clear_error_and_write_nothing(client, family, fields, message):
+def test_bad_requests_get_a_clear_error_and_write_nothing(client, settings, family, fields, message):
+    # Without online payment, a request must declare an exemption.
+    settings.CERTIFICATES_PAID_STAMP_ENABLED = False
     head = family["head"]
     login_resident(client, head)
     data = {"person": head.pk, "kind": "residenza", "exemption": "7", "exemption_description": "", **fields}
@@ -135,7 +137,8 @@ def test_cannot_request_for_someone_not_acted_for(client, family, other_family):
     assert not Certificate.objects.exists()
 
 
-def test_paid_stamp_is_not_offered_yet(family):
+def test_paid_stamp_is_refused_without_online_payment(settings, family):
+    settings.CERTIFICATES_PAID_STAMP_ENABLED = False
     user = login_resident(Client(), family["head"])
     with pytest.raises(services.RequestRefused, match="bollo non è ancora disponibile"):
         services.request_certificate(user, person_id=family["head"].pk, kind="residenza")
