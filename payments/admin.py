@@ -11,6 +11,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fascicolo.audit.admin_mixins import AuditedAdminMixin
+from fascicolo.identity.services import match_person
+
 from . import dashboard, reconciliation, services, tari
 from .forms import PositionForm, UploadForm
 from .models import (
@@ -48,8 +51,19 @@ class OptionInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
 
 
+class DebtorAuditedMixin(AuditedAdminMixin):
+    """A debt position or an attempt names its debtor by codice fiscale, not by a link to the register:
+    a clerk's read is recorded against the resident that code belongs to (none for non-residents)."""
+
+    debtor_field = "debtor_fiscal_code"
+
+    def audit_subjects(self, obj):
+        person = match_person(getattr(obj, self.debtor_field)) if obj is not None else None
+        return [person.pk] if person else []
+
+
 @admin.register(DebtPosition)
-class DebtPositionAdmin(admin.ModelAdmin):
+class DebtPositionAdmin(DebtorAuditedMixin, admin.ModelAdmin):
     list_display = ["iupd", "debtor_fiscal_code", "debtor_name", "category", "subject", "status", "created_at"]
     list_filter = ["status", "category"]
     search_fields = ["=debtor_fiscal_code", "=iupd", "=options__notice_number", "debtor_name"]
@@ -217,7 +231,8 @@ class NotificationInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(PaymentAttempt)
-class PaymentAttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PaymentAttemptAdmin(DebtorAuditedMixin, ReadOnlyMixin, admin.ModelAdmin):
+    debtor_field = "payer_fiscal_code"
     list_display = ["public_id", "gateway", "payer_fiscal_code", "amount_cents", "status", "needs_review", "created_at"]
     list_filter = ["status", "gateway", "needs_review"]
     search_fields = ["=public_id", "=payer_fiscal_code", "=options__notice_number"]

@@ -66,3 +66,26 @@ def test_dashboard_shows_payments_and_needs_its_permission(client):
     login_clerk(client, "cruscotto", superuser=False, permissions=["view_payments_dashboard"])
     page = client.get(reverse("admin:payments_dashboard")).content.decode()
     assert "Sanzioni e multe" in page and "123,45 €" in page and "<svg" in page
+
+
+def test_a_clerk_reading_a_position_appears_in_the_debtors_access_log(client):
+    from fascicolo.audit.purpose import SESSION_KEY as PURPOSE_SESSION_KEY
+    from fascicolo.audit.services import entries_for_person
+    from tests.audit.people import make_person
+
+    debtor = make_person(fiscal_code=RESIDENT_A, given_name="Anna", family_name="Bianchi", sex="F")
+    position = make_position(fiscal_code=RESIDENT_A)
+    clerk = login_clerk(client)
+    url = reverse("admin:payments_debtposition_change", args=[position.pk])
+
+    # The purpose is asked before the debtor's data is shown.
+    assert client.get(url).status_code == 302
+    assert not entries_for_person(debtor).exists()
+
+    session = client.session
+    session[PURPOSE_SESSION_KEY] = "Verifica di un pagamento segnalato dal cittadino"
+    session.save()
+    assert client.get(url).status_code == 200
+    entry = entries_for_person(debtor).get()
+    assert entry.actor_id == clerk.pk
+    assert entry.purpose == "Verifica di un pagamento segnalato dal cittadino"
