@@ -1,7 +1,10 @@
 """Nothing lost, nothing twice: a worker killed mid-render, and messages lost from the broker."""
 
 import hashlib
+import socket
+import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.storage import default_storage
@@ -72,3 +75,69 @@ def test_sweeper_brings_lost_requests_to_ready(worker_factory, client, family):
         lambda: all(status_of(c) == Status.READY for c in certificates), timeout=120, message="all swept to ready"
     )
     assert all(c.attempts == 1 for c in certificates)
+
+
+@pytest.fixture
+def restartable_redis(tmp_path):
+    """A Redis of this test's own, without persistence like the production one, that it can restart."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def start():
+        subprocess.run(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+             "--daemonize", "yes", "--dir", str(tmp_path), "--pidfile", str(tmp_path / "redis.pid")],
+            check=True,
+        )  # fmt: skip
+        wait_until(lambda: _redis_answers(port), timeout=10, message="redis started")
+
+    def stop():
+        subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True)
+        wait_until(lambda: not _redis_answers(port), timeout=10, message="redis stopped")
+
+    start()
+    yield SimpleNamespace(url=f"redis://127.0.0.1:{port}/0", start=start, stop=stop)
+    stop()
+
+
+def _redis_answers(port):
+    result = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True)
+    return result.stdout.strip() == "PONG"
+
+
+@pytest.fixture
+def broker(restartable_redis, settings):
+    """Point this process's Celery app, and the workers it starts, at the restartable Redis."""
+    settings.CELERY_BROKER_URL = restartable_redis.url
+    original = app.conf.broker_url
+    app.conf.broker_url = restartable_redis.url
+    app._pool = None  # the producer pool was built for the suite's Redis
+    yield restartable_redis
+    app.conf.broker_url = original
+    app._pool = None
+
+
+def test_redis_restarted_with_requests_queued_loses_nothing(broker, worker_factory, client, family, tmp_path):
+    hold = tmp_path / "hold"
+    hold.touch()
+    worker_factory(CERTIFICATES_TEST_HOLD_FILE=hold, CERTIFICATES_SWEEP_AFTER_SECONDS=0)
+    user = login_resident(client, family["head"])
+    certificates = [request(user, family["head"], kind) for kind in ("residenza", "nascita", "stato_famiglia")]
+    # The worker is rendering the first request; the others wait in Redis…
+    wait_until(lambda: Path(f"{hold}.reached").exists(), timeout=60, message="render started")
+
+    # …when Redis restarts, without persistence: the queued messages are gone.
+    broker.stop()
+    broker.start()
+    hold.unlink()
+
+    # Celery beat's sweeper enqueues the pending requests again; the worker, reconnected to the new
+    # Redis, makes each certificate exactly once.
+    sweep_pending_certificates.delay()
+    wait_until(
+        lambda: all(status_of(c) == Status.READY for c in certificates), timeout=180, message="all ready after restart"
+    )
+    for certificate in certificates:
+        assert Certificate.objects.filter(pk=certificate.pk, status=Status.READY).count() == 1
+        assert hashlib.sha256(default_storage.open(certificate.file_name).read()).hexdigest() == certificate.sha256
