@@ -146,8 +146,9 @@ def main():
     finally:
         drop()
     print(
-        f"{args.logins} logins, {args.concurrency} at a time, gunicorn {args.workers} worker(s) × {args.threads} threads"
-    )  # noqa: E501
+        f"{args.logins} logins, {args.concurrency} at a time,"
+        f" gunicorn {args.workers} worker(s) × {args.threads} threads"
+    )
     print("| Back channel | Completed | Failed | Wall time | Median login |")
     print("|---|---:|---:|---:|---:|")
     for name, result in (("in-process (ours)", ours), ("over a socket (baseline)", baseline)):
