@@ -109,13 +109,21 @@ def _redis_answers(port):
 @pytest.fixture
 def broker(restartable_redis, settings):
     """Point this process's Celery app, and the workers it starts, at the restartable Redis."""
-    settings.CELERY_BROKER_URL = restartable_redis.url
+    # Read first: the app's configuration reads Django's settings through until it is overridden.
     original = app.conf.broker_url
+    settings.CELERY_BROKER_URL = restartable_redis.url
     app.conf.broker_url = restartable_redis.url
-    app._pool = None  # the producer pool was built for the suite's Redis
+    _forget_broker_connections()
     yield restartable_redis
     app.conf.broker_url = original
+    _forget_broker_connections()
+
+
+def _forget_broker_connections():
+    # The connection and producer pools were built for the suite's Redis by earlier tests; Celery
+    # drops them the same way after a fork.
     app._pool = None
+    app.amqp._producer_pool = None
 
 
 def test_redis_restarted_with_requests_queued_loses_nothing(broker, worker_factory, client, family, tmp_path):
