@@ -25,13 +25,12 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SCRATCH_DB = "fascicolo_bench_admin"
-SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+from scratch import ScratchDatabase  # noqa: E402  (benchmarks/, beside this script)
+
+SCRATCH = ScratchDatabase("fascicolo_bench_admin")
 
 SURNAMES = [
     "Rossi",
@@ -199,22 +198,6 @@ GIVEN = [
 ]
 
 
-def scratch_url():
-    base, _, _ = SERVER_URL.rpartition("/")
-    return f"{base}/{SCRATCH_DB}"
-
-
-def recreate_scratch_database():
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {SCRATCH_DB}")
-
-
-def drop_scratch_database():
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-
-
 def setup_django(database_url):
     os.environ.update(
         DATABASE_URL=database_url,
@@ -281,8 +264,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    recreate_scratch_database()
-    setup_django(scratch_url())
+    SCRATCH.recreate()
+    setup_django(SCRATCH.url)
     from django.contrib import admin
     from django.core.management import call_command
     from django.core.paginator import Paginator
@@ -331,7 +314,7 @@ def main():
         from django.db import connections
 
         connections.close_all()
-        drop_scratch_database()
+        SCRATCH.drop()
 
 
 if __name__ == "__main__":

@@ -29,8 +29,9 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SCRATCH_DB = "fascicolo_bench_import"
-SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+from scratch import ScratchDatabase  # noqa: E402  (benchmarks/, beside this script)
+
+SCRATCH = ScratchDatabase("fascicolo_bench_import")
 
 
 def setup_django(database_url):
@@ -41,22 +42,6 @@ def setup_django(database_url):
     import django
 
     django.setup()
-
-
-def scratch_url():
-    base, _, _ = SERVER_URL.rpartition("/")
-    return f"{base}/{SCRATCH_DB}"
-
-
-def recreate_scratch_database():
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {SCRATCH_DB}")
-
-
-def drop_scratch_database():
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
 
 
 # --- The file ------------------------------------------------------------------------------------
@@ -148,7 +133,7 @@ def time_bare_copy(path):
     """A bare COPY of the file, streamed from this process, into an unindexed table of text columns."""
     from registry.importer import COLUMNS
 
-    with psycopg.connect(scratch_url(), autocommit=True) as conn:
+    with psycopg.connect(SCRATCH.url, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bare_copy")
         conn.execute(f"CREATE TABLE bare_copy ({', '.join(f'{c} text' for c in COLUMNS)})")
         started = time.perf_counter()
@@ -183,8 +168,8 @@ def main():
     parser.add_argument("--keep-file", action="store_true", help="keep the generated CSV")
     args = parser.parse_args()
 
-    recreate_scratch_database()
-    setup_django(scratch_url())
+    SCRATCH.recreate()
+    setup_django(SCRATCH.url)
     from django.core.management import call_command
 
     try:
@@ -222,7 +207,7 @@ def main():
         from django.db import connections
 
         connections.close_all()
-        drop_scratch_database()
+        SCRATCH.drop()
 
 
 if __name__ == "__main__":

@@ -30,29 +30,14 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SCRATCH_DB = "fascicolo_bench_payments"
-SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+from scratch import ScratchDatabase  # noqa: E402  (benchmarks/, beside this script)
+
+SCRATCH = ScratchDatabase("fascicolo_bench_payments")
 PSPS, DAYS = 5, 365
 
 
-def scratch_url():
-    base, _, _ = SERVER_URL.rpartition("/")
-    return f"{base}/{SCRATCH_DB}"
-
-
-def recreate_scratch_database():
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {SCRATCH_DB}")
-
-
-def drop_scratch_database():
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-
-
 def setup_django():
-    os.environ["DATABASE_URL"] = scratch_url()
+    os.environ["DATABASE_URL"] = SCRATCH.url
     os.environ.setdefault("SECRET_KEY", "benchmark-only")
     os.environ.pop("REDIS_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "fascicolo.settings"
@@ -131,18 +116,18 @@ BASELINE = """
 
 
 def generate(n):
-    with psycopg.connect(scratch_url(), autocommit=False) as conn:
+    with psycopg.connect(SCRATCH.url, autocommit=False) as conn:
         conn.execute("SET session_replication_role = replica")
         for sql in GENERATE:
             conn.execute(sql.replace("%(n)s", str(n)))
         conn.commit()
-    with psycopg.connect(scratch_url(), autocommit=True) as conn:
+    with psycopg.connect(SCRATCH.url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
         return conn.execute("SELECT count(*) FROM payments_reportingflowline").fetchone()[0]
 
 
 def time_baseline():
-    with psycopg.connect(scratch_url(), autocommit=True) as conn:
+    with psycopg.connect(SCRATCH.url, autocommit=True) as conn:
         started = time.perf_counter()
         conn.execute(BASELINE).fetchone()
         return time.perf_counter() - started
@@ -166,7 +151,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    recreate_scratch_database()
+    SCRATCH.recreate()
     try:
         setup_django()
         started = time.perf_counter()
@@ -196,7 +181,7 @@ def main():
         return 0 if elapsed < 60 and elapsed <= 3 * baseline else 2
     finally:
         if not args.keep:
-            drop_scratch_database()
+            SCRATCH.drop()
 
 
 if __name__ == "__main__":
