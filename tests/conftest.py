@@ -130,6 +130,22 @@ def celery_worker(transactional_db):
     worker.stop()
 
 
+@pytest.fixture
+def family(db):
+    """A household: head, spouse, a minor and an adult child (tests/dossier/factories.py)."""
+    from tests.dossier.factories import make_family
+
+    return make_family()
+
+
+@pytest.fixture
+def other_family(db):
+    """Another household, for checks that one resident never sees another's data."""
+    from tests.dossier.factories import make_family
+
+    return make_family("Verdi")
+
+
 def wait_until(predicate, timeout=30, interval=0.1, message="condition not met"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

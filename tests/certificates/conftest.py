@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CeleryWorker
-from tests.dossier.factories import make_family
 
 
 @pytest.fixture(autouse=True)
@@ -19,16 +18,6 @@ def private_storage(tmp_path_factory, settings, monkeypatch):
         "default": {**settings.STORAGES["default"], "OPTIONS": {"location": root}},
     }
     return root
-
-
-@pytest.fixture
-def family(db):
-    return make_family()
-
-
-@pytest.fixture
-def other_family(db):
-    return make_family("Verdi")
 
 
 def child_pids(pid):
