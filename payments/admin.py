@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fascicolo.audit.admin_mixins import AuditedAdminMixin
-from fascicolo.identity.services import match_person
+from registry.selectors import person_by_fiscal_code
 
 from . import dashboard, reconciliation, services, tari
 from .forms import PositionForm, UploadForm
@@ -58,7 +58,7 @@ class DebtorAuditedMixin(AuditedAdminMixin):
     debtor_field = "debtor_fiscal_code"
 
     def audit_subjects(self, obj):
-        person = match_person(getattr(obj, self.debtor_field)) if obj is not None else None
+        person = person_by_fiscal_code(getattr(obj, self.debtor_field)) if obj is not None else None
         return [person.pk] if person else []
 
 

@@ -11,17 +11,14 @@
 - Every read and change is recorded in the access log (``AuditedAdminMixin``).
 """
 
-import re
-
 from django.contrib import admin
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fascicolo.audit.admin_mixins import AuditedAdminMixin
 
-from .codicefiscale import InvalidCodiceFiscale, normalize, parse_codice_fiscale
 from .models import (
     Address,
     Citizenship,
@@ -33,51 +30,9 @@ from .models import (
     RegistryEvent,
 )
 from .pagination import EstimatedCountPaginator
+from .selectors import fiscal_code_in, search_people
 
 ITALY = "IT"
-# A name search tries every split of the words into family and given name; past a few words the
-# alternatives only slow the query down.
-MAX_NAME_WORDS = 4
-
-
-def fiscal_code_in(term):
-    """The normalised code when the term has the shape of a codice fiscale (even an invalid one)."""
-    try:
-        return parse_codice_fiscale(term).code
-    except InvalidCodiceFiscale as error:
-        # Wrong check character, day or birthplace: still a code the clerk typed, so search it.
-        return None if error.code == "format" else normalize(term)
-
-
-def person_search_filter(term):
-    """The ``Q`` for what a clerk typed, on a ``Person`` queryset prepared by ``search_people``.
-
-    A codice fiscale also finds the person through a former code (``FiscalCodeAlias``); the alias
-    lookup runs first so that the main query stays an OR of two index scans.
-    """
-    code = fiscal_code_in(term)
-    if code:
-        former = list(FiscalCodeAlias.objects.filter(fiscal_code=code).values_list("person_id", flat=True))
-        return Q(fiscal_code=code) | Q(pk__in=former) if former else Q(fiscal_code=code)
-    words = [word for word in re.split(r"[\s,;]+", term.upper()) if word][:MAX_NAME_WORDS]
-    if not words:
-        return None
-    condition = Q()
-    for split in range(1, len(words) + 1):
-        family, given = " ".join(words[:split]), " ".join(words[split:])
-        alternative = Q(_family_upper__startswith=family)
-        if given:
-            alternative &= Q(_given_upper__startswith=given)
-        condition |= alternative
-    return condition
-
-
-def search_people(queryset, term):
-    """``queryset`` (of people) narrowed to what a clerk typed: a codice fiscale or a name."""
-    condition = person_search_filter(term)
-    if condition is None:
-        return queryset
-    return queryset.alias(_family_upper=Upper("family_name"), _given_upper=Upper("given_name")).filter(condition)
 
 
 def _is_name_search(request):

@@ -10,7 +10,9 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from registry.models import Person
 from registry.pagination import EstimatedCountPaginator
+from registry.selectors import search_people
 
 from .models import AccessLogEntry
 from .purpose import PurposeForm, current_purpose, set_purpose
@@ -69,9 +71,6 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
         return False
 
     def get_search_results(self, request, queryset, search_term):
-        from registry.admin import search_people
-        from registry.models import Person
-
         term = search_term.strip()
         if not term:
             return queryset, False

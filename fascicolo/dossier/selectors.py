@@ -12,28 +12,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from fascicolo.identity.services import fiscal_code_for_user, person_for_user
-from registry.models import HEAD_RELATIONSHIPS, RESIDENCE_EVENTS, Membership, Relationship
+from registry import selectors as registry_selectors
+from registry.models import RESIDENCE_EVENTS
 
 from .models import ApiToken, Message, RectificationRequest, ResidentProfile
 
-ADULT_AGE = 18
 # The newest entries the access log pages and API show (both providers return newest first).
 LOG_LIMIT = 1000
-
-# Relationships to the head (ANPR table 5) that make the head, and the head's spouse or partner,
-# a parent of the member.
-CHILD_RELATIONSHIPS = (Relationship.CHILD, Relationship.ADOPTED, Relationship.STEPCHILD)
-HEAD_PARTNER_RELATIONSHIPS = (*HEAD_RELATIONSHIPS, Relationship.SPOUSE, Relationship.CIVIL_PARTNER,
-                              Relationship.COHABITANT)  # fmt: skip
-
-
-def age_on(birth_date, today):
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
-
-
-def is_adult(person, today=None):
-    return age_on(person.birth_date, today or timezone.localdate()) >= ADULT_AGE
-
 
 # --- The resident's registry data ---------------------------------------------------------------------
 
@@ -78,58 +63,23 @@ def my_data(user):
 
 def household_members(user):
     """The current members of the resident's household (themselves included), head first."""
-    person = person_for_user(user)
-    if person is None:
-        return []
-    membership = person.current_membership()
-    if membership is None:
-        return []
-    return list(
-        Membership.objects.filter(household=membership.household, ended_on__isnull=True)
-        .select_related("person")
-        .order_by("relationship", "person__birth_date", "person__id")
-    )
+    return registry_selectors.household_members(person_for_user(user))
 
 
 def actable_people(user, today=None):
     """The people for whom this resident may act (request certificates, see their data).
 
-    The rule (docs/dossier.md, "Acting for others"):
-    - every living resident acts for themselves;
-    - an adult who is the head of the household, or the head's spouse, civil partner or affective
-      cohabitant, acts also for the living minors recorded as the head's child, adopted child or
-      stepchild in the same current household (the parents of the household's minor children);
-    - an adult recorded as the head's guardian (*tutore*) acts also for the head while a minor.
-    Other adults in the household act only for themselves.
+    The rule is the register's: ``registry.selectors.people_person_may_act_for``.
     """
-    today = today or timezone.localdate()
-    person = person_for_user(user)
-    if person is None or not person.is_alive:
-        return []
-    people = [person]
-    if not is_adult(person, today):
-        return people
-    members = household_members(user)
-    mine = next((m for m in members if m.person_id == person.pk), None)
-    if mine is None:
-        return people
-    for member in members:
-        other = member.person
-        if other.pk == person.pk or not other.is_alive or is_adult(other, today):
-            continue
-        parent_of_child = mine.relationship in HEAD_PARTNER_RELATIONSHIPS and member.relationship in CHILD_RELATIONSHIPS
-        guardian_of_head = mine.relationship == Relationship.GUARDIAN and member.relationship in HEAD_RELATIONSHIPS
-        if parent_of_child or guardian_of_head:
-            people.append(other)
-    return people
+    return registry_selectors.people_person_may_act_for(person_for_user(user), today)
 
 
 def actable_person(user, person_id):
     """One of the people this resident may act for, by id; 404 for anyone else."""
-    for person in actable_people(user):
-        if str(person.pk) == str(person_id):
-            return person
-    raise Http404
+    person = registry_selectors.person_may_act_for(person_for_user(user), person_id)
+    if person is None:
+        raise Http404
+    return person
 
 
 # --- Messages --------------------------------------------------------------------------------------

@@ -6,9 +6,8 @@ from datetime import date
 from django.contrib.auth import get_user_model, login, logout
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 
-from registry.models import Person
+from registry.selectors import person_by_fiscal_code
 
 from .backends import registry
 from .loa import SESSION_LOA_KEY, LoA, session_loa
@@ -30,20 +29,11 @@ class VerifiedIdentity:
     subject: str
 
 
-def match_person(fiscal_code):
-    """The registry record for a codice fiscale, also when the record's code changed (omocodia)."""
-    return (
-        Person.objects.filter(Q(fiscal_code=fiscal_code) | Q(fiscal_code_aliases__fiscal_code=fiscal_code))
-        .distinct()
-        .first()
-    )
-
-
 @transaction.atomic
 def account_for_identity(identity):
     """The resident's user, created at the first strong login (residents never register)."""
     account = ResidentAccount.objects.select_related("user").filter(fiscal_code=identity.fiscal_code).first()
-    person = match_person(identity.fiscal_code)
+    person = person_by_fiscal_code(identity.fiscal_code)
     if account is None:
         user = get_user_model().objects.create_user(
             username=f"cf:{identity.fiscal_code}",

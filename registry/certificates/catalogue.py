@@ -11,12 +11,8 @@ from functools import cached_property
 
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import (
-    RESIDENCE_EVENTS,
-    CivilStatus,
-    Membership,
-    RegistrationStatus,
-)
+from registry.models import RESIDENCE_EVENTS, CivilStatus, RegistrationStatus
+from registry.selectors import current_members
 
 FREE_STATUSES = (
     CivilStatus.UNMARRIED,
@@ -41,11 +37,7 @@ class RegistryFacts:
     def household_members(self):
         if self.membership is None:
             return []
-        return list(
-            Membership.objects.filter(household=self.membership.household, ended_on__isnull=True)
-            .select_related("person")
-            .order_by("relationship", "person__birth_date", "person__id")
-        )
+        return current_members(self.membership.household)
 
     @cached_property
     def citizenships(self):

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 
 from fascicolo.documents.storage import store_private_file
 from fascicolo.identity.services import person_for_user
+from registry.selectors import person_may_act_for
 
 from .catalogue import CERTIFICATE_KINDS, SELF_DECLARATION_SECTIONS, self_declaration_sections_for
 from .models import EXEMPTION_DESCRIPTION_MAX, STAMP_DUTY_CENTS, Certificate, DocumentKind, StampExemption
-from .people import person_user_may_request_for
 from .rendering import build_pdf
 from .states import Status, transition_name
 
@@ -75,7 +75,7 @@ def request_certificate(user, *, person_id, kind, exemption=None, exemption_desc
     Raises ``Certificate.DoesNotExist`` when the user may not act for that person (callers answer
     404, as for anyone else's data) and ``RequestRefused`` for a request that cannot be made.
     """
-    person = person_user_may_request_for(user, person_id)
+    person = person_may_act_for(person_for_user(user), person_id)
     if person is None:
         raise Certificate.DoesNotExist
     entry = CERTIFICATE_KINDS.get(kind)
@@ -109,7 +109,8 @@ def request_certificate(user, *, person_id, kind, exemption=None, exemption_desc
 
 def request_self_declaration(user, *, sections, language="it"):
     """A self-declaration (DPR 445/2000) of the signed-in resident, with the chosen sections."""
-    person = person_user_may_request_for(user, getattr(person_for_user(user), "pk", None))
+    me = person_for_user(user)
+    person = person_may_act_for(me, getattr(me, "pk", None))
     if person is None:
         raise Certificate.DoesNotExist
     chosen = [key for key in SELF_DECLARATION_SECTIONS if key in set(sections or ())]

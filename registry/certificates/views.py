@@ -16,11 +16,12 @@ from fascicolo.documents.storage import open_private_file
 from fascicolo.dossier.views import dossier_page, render_dossier
 from fascicolo.identity.decorators import require_loa
 from fascicolo.identity.loa import LoA
+from fascicolo.identity.services import person_for_user
+from registry.selectors import people_person_may_act_for, person_may_act_for
 
 from . import selectors, services
 from .catalogue import catalogue_for, self_declaration_sections_for
 from .forms import CertificateRequestForm, SelfDeclarationForm
-from .people import people_user_may_request_for, person_user_may_request_for
 from .states import Status
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -43,7 +44,7 @@ def _catalogue_context(request, selected, form=None):
     form = form or CertificateRequestForm(initial={"person": selected.pk}, available_kinds=available)
     certificates = list(selectors.certificates_for(request.user)[:50])
     return {
-        "people": people_user_may_request_for(request.user),
+        "people": people_person_may_act_for(person_for_user(request.user)),
         "selected": selected,
         "catalogue": catalogue,
         "form": form,
@@ -57,14 +58,14 @@ def _catalogue_context(request, selected, form=None):
 @require_GET
 def index(request):
     person = request.dossier["person"]
-    selected = person_user_may_request_for(request.user, request.GET.get("persona", person.pk)) or person
+    selected = person_may_act_for(person, request.GET.get("persona", person.pk)) or person
     return render_dossier(request, "certificates/index.html", _catalogue_context(request, selected))
 
 
 @resident_page
 @require_POST
 def request_certificate(request):
-    selected = person_user_may_request_for(request.user, request.POST.get("person"))
+    selected = person_may_act_for(person_for_user(request.user), request.POST.get("person"))
     if selected is None:
         raise Http404
     available = [entry.kind for entry in catalogue_for(selected) if entry.available]

@@ -6,8 +6,9 @@ from django.test import RequestFactory
 
 from fascicolo.identity.decorators import require_loa
 from fascicolo.identity.loa import LoA
-from fascicolo.identity.services import match_person, person_for_user
+from fascicolo.identity.services import person_for_user
 from registry.models import FiscalCodeAlias, Person
+from registry.selectors import person_by_fiscal_code
 from tests.helpers import login_resident
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,7 @@ def test_anonymous_goes_to_login_and_low_level_goes_to_step_up(client):
 def test_identity_matches_registry_also_through_an_old_omocodic_code(client):
     person = make_person()
     FiscalCodeAlias.objects.create(person=person, fiscal_code="RSSMRA80A01H50MM", replaced_on=date(2001, 1, 1))
-    assert match_person("RSSMRA80A01H50MM") == person
+    assert person_by_fiscal_code("RSSMRA80A01H50MM") == person
     user = login_resident(client, "RSSMRA80A01H50MM")
     assert person_for_user(user) == person
 

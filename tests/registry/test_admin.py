@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import reverse
 
-from registry.admin import person_search_filter, search_people
 from registry.models import Address, Citizenship, FiscalCodeAlias, Household, Membership, Person, Relationship
+from registry.selectors import person_search_filter, search_people
 from tests.audit.people import bulk_people, make_person
 from tests.audit.staff import login_staff, make_staff
 

@@ -1,0 +1,168 @@
+"""Reads on the register (*anagrafe*): the rules about people and households, in one place.
+
+The register is the ground floor: identity, audit, certificates, payments and the dossier ask these
+functions and never repeat their queries. Every function takes registry objects (a ``Person``, a
+codice fiscale, a search term), never a user or a request: mapping a signed-in user to a person is
+identity's job (``fascicolo.identity.services.person_for_user``).
+
+- ``person_by_fiscal_code``: the person holding a codice fiscale now or before (*omocodia*, corrections).
+- ``household_members`` / ``current_members``: the current members of a person's household
+  (*famiglia anagrafica*).
+- ``people_person_may_act_for`` / ``person_may_act_for``: for whom a resident may act.
+- ``search_people`` / ``person_search_filter``: what a clerk typed (a codice fiscale or a name).
+"""
+
+import re
+
+from django.db.models import Q
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+from .codicefiscale import InvalidCodiceFiscale, normalize, parse_codice_fiscale
+from .models import HEAD_RELATIONSHIPS, FiscalCodeAlias, Membership, Person, Relationship
+
+ADULT_AGE = 18
+
+# Relationships to the head (ANPR table 5) that make the head, and the head's spouse or partner,
+# a parent of the member.
+CHILD_RELATIONSHIPS = (Relationship.CHILD, Relationship.ADOPTED, Relationship.STEPCHILD)
+HEAD_PARTNER_RELATIONSHIPS = (*HEAD_RELATIONSHIPS, Relationship.SPOUSE, Relationship.CIVIL_PARTNER,
+                              Relationship.COHABITANT)  # fmt: skip
+
+# A name search tries every split of the words into family and given name; past a few words the
+# alternatives only slow the query down.
+MAX_NAME_WORDS = 4
+
+
+def age_on(birth_date, today):
+    """Completed years on ``today`` (a ``date``)."""
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def is_adult(person, today=None):
+    """Whether ``person`` is 18 or older on ``today`` (default: the local date)."""
+    return age_on(person.birth_date, today or timezone.localdate()) >= ADULT_AGE
+
+
+# --- One person ------------------------------------------------------------------------------------
+
+
+def person_by_fiscal_code(fiscal_code):
+    """The ``Person`` holding this (normalised) codice fiscale, or ``None``.
+
+    A former code (``FiscalCodeAlias``: *omocodia* resolved by the Agenzia delle Entrate, a
+    correction) still finds its person, so a resident whose code changed keeps their record.
+    """
+    return (
+        Person.objects.filter(Q(fiscal_code=fiscal_code) | Q(fiscal_code_aliases__fiscal_code=fiscal_code))
+        .distinct()
+        .first()
+    )
+
+
+# --- Household and whom a resident may act for ------------------------------------------------------
+
+
+def current_members(household):
+    """The current ``Membership`` rows of ``household`` (with their ``person``), head first."""
+    return list(
+        Membership.objects.filter(household=household, ended_on__isnull=True)
+        .select_related("person")
+        .order_by("relationship", "person__birth_date", "person__id")
+    )
+
+
+def household_members(person):
+    """The current ``Membership`` rows of ``person``'s household (``person`` included), head first;
+    ``[]`` for someone in no household (or ``None``)."""
+    membership = person.current_membership() if person is not None else None
+    if membership is None:
+        return []
+    return current_members(membership.household)
+
+
+def people_person_may_act_for(person, today=None):
+    """The people for whom ``person`` may act (request certificates, see their data), themself first.
+
+    The rule (docs/dossier.md, "Acting for others"):
+    - every living resident acts for themselves;
+    - an adult who is the head of the household, or the head's spouse, civil partner or affective
+      cohabitant, acts also for the living minors recorded as the head's child, adopted child or
+      stepchild in the same current household (the parents of the household's minor children);
+    - an adult recorded as the head's guardian (*tutore*) acts also for the head while a minor.
+    Other adults in the household act only for themselves. ``[]`` for ``None`` or a deceased person.
+    """
+    today = today or timezone.localdate()
+    if person is None or not person.is_alive:
+        return []
+    people = [person]
+    if not is_adult(person, today):
+        return people
+    members = household_members(person)
+    mine = next((m for m in members if m.person_id == person.pk), None)
+    if mine is None:
+        return people
+    for member in members:
+        other = member.person
+        if other.pk == person.pk or not other.is_alive or is_adult(other, today):
+            continue
+        parent_of_child = mine.relationship in HEAD_PARTNER_RELATIONSHIPS and member.relationship in CHILD_RELATIONSHIPS
+        guardian_of_head = mine.relationship == Relationship.GUARDIAN and member.relationship in HEAD_RELATIONSHIPS
+        if parent_of_child or guardian_of_head:
+            people.append(other)
+    return people
+
+
+def person_may_act_for(person, person_id):
+    """The person with id ``person_id`` if ``person`` may act for them, else ``None`` (callers answer
+    404, as for anyone else's data). ``person_id`` may be a string from a form or URL."""
+    try:
+        person_id = int(person_id)
+    except (TypeError, ValueError):
+        return None
+    return next((p for p in people_person_may_act_for(person) if p.pk == person_id), None)
+
+
+# --- Clerks' search --------------------------------------------------------------------------------
+
+
+def fiscal_code_in(term):
+    """The normalised code when the term has the shape of a codice fiscale (even an invalid one)."""
+    try:
+        return parse_codice_fiscale(term).code
+    except InvalidCodiceFiscale as error:
+        # Wrong check character, day or birthplace: still a code the clerk typed, so search it.
+        return None if error.code == "format" else normalize(term)
+
+
+def person_search_filter(term):
+    """The ``Q`` for what a clerk typed, on a ``Person`` queryset prepared by ``search_people``.
+
+    A codice fiscale also finds the person through a former code (``FiscalCodeAlias``); the alias
+    lookup runs first so that the main query stays an OR of two index scans. A name, "rossi mar",
+    is family name starting with ROSSI and given name starting with MAR (or a family name starting
+    with "ROSSI MAR"), served by the ``person_name_prefix_idx`` expression index.
+    """
+    code = fiscal_code_in(term)
+    if code:
+        former = list(FiscalCodeAlias.objects.filter(fiscal_code=code).values_list("person_id", flat=True))
+        return Q(fiscal_code=code) | Q(pk__in=former) if former else Q(fiscal_code=code)
+    words = [word for word in re.split(r"[\s,;]+", term.upper()) if word][:MAX_NAME_WORDS]
+    if not words:
+        return None
+    condition = Q()
+    for split in range(1, len(words) + 1):
+        family, given = " ".join(words[:split]), " ".join(words[split:])
+        alternative = Q(_family_upper__startswith=family)
+        if given:
+            alternative &= Q(_given_upper__startswith=given)
+        condition |= alternative
+    return condition
+
+
+def search_people(queryset, term):
+    """``queryset`` (of people) narrowed to what a clerk typed: a codice fiscale or a name."""
+    condition = person_search_filter(term)
+    if condition is None:
+        return queryset
+    return queryset.alias(_family_upper=Upper("family_name"), _given_upper=Upper("given_name")).filter(condition)
