@@ -5,7 +5,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 UV := .tools/bin/uv
 PY := .venv/bin/python
 
-.PHONY: run test setup lint format migrations-check vendor messages schema ci clean
+.PHONY: run test setup static lint format migrations-check vendor messages schema ci clean
 
 run: setup ## set everything up, seed the demo municipality once, serve the portal with a Celery worker
 	DEBUG=1 DEMO_MODE=$${DEMO_MODE:-1} $(PY) manage.py migrate --noinput
@@ -29,6 +29,9 @@ $(UV):
 node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+static: setup ## production: collect static files into STATIC_ROOT with hashed names (README, "Production")
+	$(PY) manage.py collectstatic --noinput
 
 lint: setup
 	.venv/bin/ruff check .
