@@ -13,6 +13,14 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from fascicolo.private_paths import (
+    PRIVATE_DIR_MODE,
+    PRIVATE_FILE_MODE,
+    ensure_private_dir,
+    ensure_private_file,
+    write_private_text,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FASCICOLO_VAR_DIR", BASE_DIR / "var"))
 
@@ -35,10 +43,9 @@ def env_list(name, default=""):
 def _development_secret_key():
     """A random key kept under var/ so that development sessions survive a restart."""
     path = VAR_DIR / "secret_key"
+    ensure_private_dir(VAR_DIR)  # also holds the development database, keys and e-mails
     if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        write_private_text(path, secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
@@ -95,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "fascicolo.security.middleware.SessionLifetimeMiddleware",
+    "fascicolo.staff.middleware.AccountPagesMiddleware",
     "fascicolo.staff.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -134,7 +142,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         },
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode.
+    ensure_private_file(DATABASES["default"]["NAME"])
     DATABASES["default"]["OPTIONS"] = {
         # WAL and a busy timeout let the web process and the Celery worker share the file.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -164,7 +173,7 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "celery-broker"
     for sub in ("out", "processed"):
-        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(_broker_dir / sub)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
@@ -233,6 +242,7 @@ else:
             "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
         }
     }
+    ensure_private_dir(VAR_DIR / "mail")  # the messages carry residents' names and links
 
 # --- Clerks' sign-in (docs/staff-auth.md) --------------------------------------------------------
 # Clerks sign in with username, password and a mandatory second factor (allauth MFA: TOTP and
@@ -281,6 +291,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Personal documents (certificates, receipts) are never served as static or public media:
 # they are read by views that check ownership.
 PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", VAR_DIR / "private"))
+# Stored files and the directories made for them: the portal's user only (fascicolo/private_paths.py).
+FILE_UPLOAD_PERMISSIONS = PRIVATE_FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = PRIVATE_DIR_MODE
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

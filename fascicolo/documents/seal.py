@@ -20,6 +20,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from fascicolo.private_paths import ensure_private_dir, open_private
+
 logger = logging.getLogger(__name__)
 
 SIGNATURE_FIELD = "SigilloComune"
@@ -76,7 +78,7 @@ def ensure_development_seal(directory):
     key_path, cert_path = directory / "seal-key.pem", directory / "seal-cert.pem"
     if key_path.exists() and cert_path.exists():
         return key_path, cert_path
-    directory.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(directory)
     # Several worker processes may start at once: one generates, the others wait and reuse it.
     with open(directory / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -90,7 +92,8 @@ def ensure_development_seal(directory):
 
 def _write_atomically(path, data, mode):
     temporary = path.with_suffix(path.suffix + ".tmp")
-    temporary.write_bytes(data)
+    with open_private(temporary, "wb") as handle:
+        handle.write(data)
     temporary.chmod(mode)
     os.replace(temporary, path)
 

@@ -10,12 +10,16 @@ from pathlib import Path
 
 from django.core.files.storage import default_storage
 
+from fascicolo.private_paths import ensure_private_dir, open_private
+
 
 def store_private_file(name, data):
+    """Write ``data`` under ``name``: the file ``0600``, the directories made for it ``0700``."""
     path = Path(default_storage.path(name))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(Path(default_storage.path("")))
+    ensure_private_dir(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
+    with open_private(temporary, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())

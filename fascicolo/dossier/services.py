@@ -249,6 +249,11 @@ def revoke_api_token(user, token_id):
     return token
 
 
+def revoke_all_api_tokens(user):
+    """Revoke every live token of the user; returns how many were live."""
+    return selectors.tokens_for(user).filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
 def token_for_key(raw):
     """The live token for a raw bearer key, or ``None`` (unknown, expired or revoked)."""
     if not raw or not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 100:

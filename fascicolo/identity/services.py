@@ -9,6 +9,7 @@ from django.db import transaction
 
 from registry.selectors import person_by_fiscal_code
 
+from . import signals
 from .backends import registry
 from .loa import SESSION_LOA_KEY, LoA, session_loa
 from .models import LoginEvent, LoginOutcome, ResidentAccount
@@ -50,9 +51,18 @@ def account_for_identity(identity):
 
 
 def start_resident_session(request, identity):
-    """Log the resident in (rotating the session id) and remember the level of assurance."""
+    """Log the resident in (rotating the session id) and remember the level of assurance.
+
+    Every login gets a new session id, a step-up of the same resident's session too: Django's
+    ``login`` keeps the id when the user does not change, and an id known at level 1 must not
+    become a level-2 session (OWASP Session Management, "Renew the session id after any privilege
+    level change").
+    """
     user = account_for_identity(identity)
+    key_before = request.session.session_key
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if request.session.session_key == key_before:
+        request.session.cycle_key()
     request.session[SESSION_LOA_KEY] = int(identity.loa)
     request.session[SESSION_BACKEND_KEY] = identity.backend_id
     return user
@@ -120,8 +130,13 @@ def record_login_failure(request, backend_id, failure, level=None):
 
 
 def end_resident_session(request):
-    """Record the logout, then end the session: ``logout`` deletes it from the shared session store."""
+    """Record the logout, then end the session: ``logout`` deletes it from the shared session store.
+
+    ``signals.resident_logged_out`` goes out first, so that credentials the session created (the
+    app's bearer tokens) stop working together with it.
+    """
     if request.user.is_authenticated:
+        signals.resident_logged_out.send(sender=end_resident_session, user=request.user)
         record_login_event(
             request,
             LoginOutcome.LOGOUT,
