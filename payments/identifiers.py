@@ -87,13 +87,17 @@ def validate_partita_iva(value):
 
 
 def parse_debtor_code(debtor_type, value):
-    """The debtor's code for its type: F (person) a codice fiscale, G (legal person) a partita IVA."""
-    from registry.codicefiscale import InvalidCodiceFiscale, normalize, parse_codice_fiscale
+    """The debtor's code for its type: F (person) a codice fiscale, G (legal person) a partita IVA.
+
+    A person may be a debtor under a temporary 11-digit code (*codice fiscale provvisorio*): pagoPA
+    takes any codice fiscale, and a debt must be payable before the definitive code is issued.
+    """
+    from registry.codicefiscale import InvalidCodiceFiscale, normalize, parse_person_code
 
     code = normalize(value)
     if debtor_type == "F":
         try:
-            return parse_codice_fiscale(code).code
+            return parse_person_code(code, allow_temporary=True)
         except InvalidCodiceFiscale as exc:
             raise InvalidIdentifier(str(exc)) from exc
     if debtor_type == "G":

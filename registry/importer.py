@@ -212,16 +212,15 @@ class RowValidator:
             name, limit = next((name, limit) for name, limit in MAX_LENGTHS.items() if len(values[name]) > limit)
             raise RowRejected(f"{name} troppo lungo: al massimo {limit} caratteri")
 
-        try:
-            cf = parse_codice_fiscale(values["codice_fiscale"])
-        except InvalidCodiceFiscale as exc:
-            raise RowRejected(f"codice_fiscale: {exc}") from exc
         sex = values["sesso"].upper()
         if sex not in ("M", "F"):
             raise RowRejected("sesso: deve essere M o F")
         birth_date = parse_date(values, "data_nascita")
-        if cf.sex != sex or cf.birth_date != birth_date:
-            raise RowRejected("codice_fiscale: non corrisponde a sesso e data di nascita")
+        try:
+            # The row's birth date is the real one: the code holds only its year modulo 100.
+            cf = parse_codice_fiscale(values["codice_fiscale"], birth_date=birth_date, sex=sex)
+        except InvalidCodiceFiscale as exc:
+            raise RowRejected(f"codice_fiscale: {exc}") from exc
         birth_place_code = values["codice_luogo_nascita"].upper()
         if birth_place_code != cf.birthplace_code:
             raise RowRejected("codice_fiscale: non corrisponde al codice del luogo di nascita")

@@ -8,11 +8,12 @@ produced from the data without a schema change. Codes follow the ANPR tables nam
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .codicefiscale import validate_codice_fiscale
+from .codicefiscale import MESSAGES, InvalidCodiceFiscale, parse_codice_fiscale, validate_codice_fiscale
 
 
 class Sex(models.TextChoices):
@@ -215,6 +216,18 @@ class Person(models.Model):
 
     def __str__(self):
         return f"{self.family_name} {self.given_name} ({self.fiscal_code})"
+
+    def clean(self):
+        """The codice fiscale agrees with the real birth date (year modulo 100, month, day) and sex."""
+        super().clean()
+        if not (self.fiscal_code and self.birth_date and self.sex):
+            return
+        try:
+            parse_codice_fiscale(self.fiscal_code, birth_date=self.birth_date, sex=self.sex)
+        except InvalidCodiceFiscale as exc:
+            if exc.code == "birth_data":
+                error = ValidationError(MESSAGES["birth_data"], code="codice_fiscale_birth_data")
+                raise ValidationError({"fiscal_code": error}) from exc
 
     @property
     def full_name(self):

@@ -726,7 +726,8 @@ class _Municipality:
             )
         Household.objects.bulk_create([h.obj for h in self.households], batch_size=BATCH_SIZE)
         for person in self.people:
-            decoded = parse_codice_fiscale(person.fiscal_code)  # one validator for every code we write
+            # One validator for every code we write, given the real birth date and sex it must agree with.
+            decoded = parse_codice_fiscale(person.fiscal_code, birth_date=person.birth_date, sex=person.sex)
             person.obj = Person(
                 fiscal_code=person.fiscal_code,
                 given_name=person.given_name,

@@ -12,7 +12,7 @@ from fascicolo.identity.demo_idp.models import Grant
 from fascicolo.identity.loa import SESSION_LOA_KEY
 from fascicolo.identity.models import LoginEvent, LoginOutcome
 from fascicolo.identity.services import login_events_for_user, person_for_user
-from registry.models import FiscalCodeAlias
+from registry.models import FiscalCodeAlias, Person
 
 from .conftest import Flow, with_query
 
@@ -266,3 +266,13 @@ def test_a_client_assertion_signed_with_another_key_is_refused(private_key_jwt, 
 
 def test_backends_without_private_key_jwt_publish_no_keys(flow):
     assert flow.http.get(f"{flow.base}/accesso/spid-demo/jwks.json").status_code == 404
+
+
+def test_a_resident_born_in_a_foreign_territory_logs_in(flow):
+    # Gibraltar (Z113) is a territory, not a state: its code is one the Agenzia delle Entrate issues.
+    Person.objects.create(
+        fiscal_code="RSSMRA80A01Z113H", given_name="Mario", family_name="Rossi", sex="M",
+        birth_date=date(1980, 1, 1), birth_place="Gibilterra", birth_place_code="Z113", birth_country="GI",
+    )  # fmt: skip
+    response = flow.login(fiscal_code="RSSMRA80A01Z113H")
+    assert response.status_code == 302 and "non-in-anagrafe" not in response.headers["Location"]

@@ -138,3 +138,11 @@ def test_time_based_statuses():
     future.refresh_from_db()
     expiring.refresh_from_db()
     assert future.status == PositionStatus.VALID and expiring.status == PositionStatus.EXPIRED
+
+
+def test_a_debtor_born_in_a_territory_or_with_a_temporary_code_is_accepted():
+    # Gibraltar (Z113) is a territory, not a state; 00743110157 is an 11-digit temporary code.
+    assert parse_debtor_code("F", "RSSMRA80A01Z113H") == "RSSMRA80A01Z113H"
+    assert parse_debtor_code("F", "00743110157") == "00743110157"
+    with pytest.raises(InvalidIdentifier):
+        parse_debtor_code("F", "00743110158")

@@ -325,3 +325,48 @@ def test_command_reports_counts_and_reject_file(tmp_path, capsys):
     assert list(rejects) == [6]
     assert "carattere di controllo" in rejects[6]
     assert "anpr.scarti.csv" in out
+
+
+def alone(row, household_code, **changes):
+    """``row`` as the head of a household of its own (no spouse), with ``changes``."""
+    return {
+        **row, "codice_fiscale_coniuge": "", "stato_civile": "1", "data_stato_civile": "",
+        "codice_famiglia": household_code, "tipo_famiglia": "F", "specie_convivenza": "",
+        "denominazione_convivenza": "", "relazione_parentela": "1", **changes,
+    }  # fmt: skip
+
+
+def test_births_of_the_last_century_foreign_territories_and_ceased_states_are_imported(tmp_path):
+    rows = [
+        # Born 10 March 1925: the code's "25" is 1925, not 2025.
+        alone(ROSSI, "F1", codice_fiscale="BNCNNA25C50F205R", cognome="Bianchi", nome="Anna", sesso="F",
+              data_nascita="1925-03-10", luogo_nascita="Milano", codice_luogo_nascita="F205", provincia_nascita="MI"),
+        # Born 15 December 1926: never decoded as a date in the future.
+        alone(ROSSI, "F2", codice_fiscale="VRDGPP26T15F205Q", cognome="Verdi", nome="Giuseppe",
+              data_nascita="1926-12-15", luogo_nascita="Milano", codice_luogo_nascita="F205", provincia_nascita="MI"),
+        # Born 2005 with the code of Yugoslavia, a state that no longer exists.
+        alone(ROSSI, "F3", codice_fiscale="KRSMRK05A01Z118J", cognome="Kristic", nome="Marko",
+              data_nascita="2005-01-01", luogo_nascita="Jugoslavia", codice_luogo_nascita="Z118",
+              provincia_nascita="", stato_nascita="RS", data_decorrenza="2020-01-01", data_iscrizione="2020-01-01"),
+        # Born 1980 in Gibraltar, a territory.
+        alone(ROSSI, "F4", codice_fiscale="RSSMRA80A01Z113H", luogo_nascita="Gibilterra",
+              codice_luogo_nascita="Z113", provincia_nascita="", stato_nascita="GI"),
+    ]  # fmt: skip
+    result = import_residents(write_csv(tmp_path / "anpr.csv", rows))
+    assert (result.loaded, result.rejects) == (4, [])
+    born = dict(Person.objects.values_list("fiscal_code", "birth_date"))
+    assert {code: day.isoformat() for code, day in born.items()} == {
+        "BNCNNA25C50F205R": "1925-03-10",
+        "VRDGPP26T15F205Q": "1926-12-15",
+        "KRSMRK05A01Z118J": "2005-01-01",
+        "RSSMRA80A01Z113H": "1980-01-01",
+    }
+
+
+def test_a_code_whose_year_differs_from_the_birth_date_is_rejected(tmp_path):
+    rows = [alone(ROSSI, "F1", data_nascita="1880-01-01"), alone(ROSSI, "F2", data_nascita="1980-01-02")]
+    rows[1]["codice_fiscale"] = "RSSMRA80A01H50MM"  # omocode of the same person, another household
+    result = import_residents(write_csv(tmp_path / "anpr.csv", rows))
+    rejects = read_rejects(result.reject_path)
+    assert "non corrisponde al sesso e alla data di nascita" in rejects[3]
+    assert list(rejects) == [3]  # 1880 and 1980 share the digits "80": the first row is loaded
