@@ -67,7 +67,7 @@ GENERATE = [
                'IT60X0542811101000000123456', '', '', '', '9/0101101IM/', 'Benchmark', '{}'::jsonb, 'UNREPORTED'
         FROM generate_series(1, %(n)s) AS g
         UNION ALL
-        SELECT g, 2, 50, '08911820960', 'IT58A0306909606100000046051', '', '', '', '9/0101101IM/', 'TEFA', '{}'::jsonb,
+        SELECT g, 2, 50, '08911820960', 'IT57Y0306909606100000046051', '', '', '', '9/0101101IM/', 'TEFA', '{}'::jsonb,
                'UNREPORTED'
         FROM generate_series(5, %(n)s, 5) AS g""",
     f"""INSERT INTO payments_receipt (id, receipt_id, option_id, iuv, notice_number, outcome, amount_cents, psp_id,

@@ -374,7 +374,7 @@ PAGOPA_SEGREGATION_CODE = env("PAGOPA_SEGREGATION_CODE", "01")
 PAGOPA_MUNICIPALITY_IBAN = env("PAGOPA_MUNICIPALITY_IBAN", "IT60X0542811101000000123456")
 # The province that receives TEFA (the provincial environmental levy collected with TARI).
 PAGOPA_PROVINCE_FISCAL_CODE = env("PAGOPA_PROVINCE_FISCAL_CODE", "08911820960")
-PAGOPA_PROVINCE_IBAN = env("PAGOPA_PROVINCE_IBAN", "IT58A0306909606100000046051")
+PAGOPA_PROVINCE_IBAN = env("PAGOPA_PROVINCE_IBAN", "IT57Y0306909606100000046051")
 # The payment gateway plugin (payments/gateways/) and, for the PSP simulator, its shared secret.
 PSP_SIMULATOR_ENABLED = env_bool("PSP_SIMULATOR_ENABLED", DEBUG or DEMO_MODE or env_bool("TESTING"))
 # Empty: online payment is off (notices can still be paid at any PSP with their code).

@@ -145,12 +145,11 @@ class DebtPositionAdmin(DebtorAuditedMixin, admin.ModelAdmin):
         report = None
         if request.method == "POST" and form.is_valid():
             year = form.cleaned_data["year"] or timezone.localdate().year
-            try:
-                text = form.cleaned_data["file"].read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                form.add_error("file", _("Il file deve essere in UTF-8."))
+            report = tari.import_roll(form.cleaned_data["file"].read(), year, **form.dialect())
+            if report.errors and report.errors[0][0] == 1:  # line 1 is the header: the file as a whole is refused
+                form.add_error("file", report.errors[0][1])
+                report = None
             else:
-                report = tari.import_roll(text, year)
                 messages.info(
                     request,
                     _("Create %(created)s posizioni, %(skipped)s già presenti, %(bad)s righe errate.")
@@ -168,8 +167,8 @@ class DebtPositionAdmin(DebtorAuditedMixin, admin.ModelAdmin):
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                flows = reconciliation.import_flow_file(form.cleaned_data["file"].read().decode("utf-8-sig"))
-            except (UnicodeDecodeError, reconciliation.FlowFileError) as exc:
+                flows = reconciliation.import_flow_file(form.cleaned_data["file"].read(), **form.dialect())
+            except reconciliation.FlowFileError as exc:
                 form.add_error("file", str(exc))
             else:
                 try:

@@ -34,5 +34,27 @@ class PositionForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("File CSV"))
+    """A CSV as a spreadsheet saves it; separator and decimal mark are recognised unless declared."""
+
+    file = forms.FileField(
+        label=_("File CSV"),
+        help_text=_("UTF-8 (anche con BOM); date come 31/03/2027 o 2027-03-31; importi in euro come 182,40 o 182.40."),
+    )
     year = forms.IntegerField(label=_("Anno"), required=False, min_value=2000, max_value=2100)
+    separator = forms.ChoiceField(
+        label=_("Separatore dei campi"),
+        required=False,
+        choices=[("", _("Riconosci dall'intestazione")), (",", _("Virgola (,)")), (";", _("Punto e virgola (;)"))],
+    )
+    decimal_mark = forms.ChoiceField(
+        label=_("Separatore decimale degli importi"),
+        required=False,
+        choices=[("", _("Riconosci dagli importi")), (",", _("Virgola (182,40)")), (".", _("Punto (182.40)"))],
+    )
+
+    def dialect(self):
+        """The clerk's declarations as keyword arguments of the importers (``None``: recognise)."""
+        return {
+            "separator": self.cleaned_data.get("separator") or None,
+            "decimal_mark": self.cleaned_data.get("decimal_mark") or None,
+        }

@@ -1,5 +1,6 @@
-"""pagoPA identifiers: the one place that decides whether a notice number, IUV, IBAN, partita IVA or
-taxonomy code is valid (DOMAIN.md §1.1, §1.5).
+"""pagoPA identifiers: the one place that decides whether a notice number, IUV, receipt id, flow id,
+IBAN, partita IVA or taxonomy code is valid (DOMAIN.md §1.1, §1.4, §1.5). Every import and every form
+goes through these functions; IBAN and partita IVA through python-stdnum.
 
 Numero avviso (notice number), aux digit 3 — the only one allowed for new notices:
 ``3 <segregation code 2n> <IUV base 13n> <check 2n>``; the IUV is the last 17 digits, and the check
@@ -10,16 +11,23 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.it import iva as stdnum_iva
 
 AUX_DIGIT = "3"
-_NOTICE = re.compile(r"^\d{18}$")
-_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
-_TAXONOMY = re.compile(r"^[6789]/\d{7}(IM|TS|SP|SA|AP)/$")
+_NOTICE = re.compile(r"^\d{18}$", re.ASCII)
+_TAXONOMY = re.compile(r"^[6789]/\d{7}(IM|TS|SP|SA|AP)/$", re.ASCII)
 _PROVINCE = re.compile(r"^[A-Z]{2}$")
 
 
 class InvalidIdentifier(ValueError):
     """Raised with a message in the user's language."""
+
+
+PARTITA_IVA_MESSAGE = _(
+    "La partita IVA deve avere 11 cifre, con un codice d'ufficio esistente e la cifra di controllo corretta."
+)
 
 
 def check_digits(aux_segregation_base):
@@ -68,22 +76,14 @@ def validate_notice_number(value):
 
 
 def is_valid_partita_iva(value):
-    """11 digits with the Luhn-like check digit of the Italian VAT number."""
-    if not re.fullmatch(r"\d{11}", value or ""):
-        return False
-    total = 0
-    for position, char in enumerate(value[:10]):
-        digit = int(char)
-        if position % 2:
-            digit *= 2
-            digit -= 9 if digit > 9 else 0
-        total += digit
-    return (10 - total % 10) % 10 == int(value[10])
+    """11 ASCII digits, an existing provincial office code and the check digit (python-stdnum's
+    ``stdnum.it.iva``: office codes 001-100, 120, 121, 888, 999; the first seven digits not all zero)."""
+    return isinstance(value, str) and value.isascii() and stdnum_iva.is_valid(value) and len(value) == 11
 
 
 def validate_partita_iva(value):
     if not is_valid_partita_iva(value):
-        raise ValidationError(_("La partita IVA deve avere 11 cifre con la cifra di controllo corretta."), code="piva")
+        raise ValidationError(PARTITA_IVA_MESSAGE, code="piva")
 
 
 def parse_debtor_code(debtor_type, value):
@@ -102,22 +102,117 @@ def parse_debtor_code(debtor_type, value):
             raise InvalidIdentifier(str(exc)) from exc
     if debtor_type == "G":
         if not is_valid_partita_iva(code):
-            raise InvalidIdentifier(str(_("La partita IVA deve avere 11 cifre con la cifra di controllo corretta.")))
+            raise InvalidIdentifier(str(PARTITA_IVA_MESSAGE))
         return code
     raise InvalidIdentifier(str(_("Il tipo di debitore deve essere F (persona fisica) o G (persona giuridica).")))
 
 
+# The Italian BBAN's CIN (*carattere di controllo*): the 22 characters after it (ABI, CAB, account),
+# odd positions through the same table as the codice fiscale's check character, even positions as
+# their value (digits 0-9, letters A=0 … Z=25), the sum modulo 26 as a letter. Source: ABI/CBI
+# "Coordinate bancarie" standard; the same algorithm as the codice fiscale (DM 23/12/1976).
+_CIN_ODD = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23]
+
+
+def italian_cin(bban_after_cin):
+    """The CIN letter for the 22 characters ABI (5) + CAB (5) + account (12) of an Italian IBAN."""
+    total = 0
+    for position, char in enumerate(bban_after_cin):
+        value = int(char) if char.isdigit() else ord(char) - ord("A")
+        total += _CIN_ODD[value] if position % 2 == 0 else value
+    return chr(ord("A") + total % 26)
+
+
+def parse_iban(value):
+    """The compact upper-case IBAN, or ``InvalidIdentifier``.
+
+    python-stdnum checks the country (unknown countries are refused), the length and BBAN structure
+    of that country in the SWIFT IBAN registry (for Italy a letter in the CIN position) and the
+    ISO 7064 mod 97-10 checksum. On top: the check digits are 02-98 (ISO 13616-1: 00, 01 and 99
+    cannot come out of the computation), and an Italian IBAN's CIN is checked.
+    """
+    try:
+        iban = stdnum_iban.validate(str(value or ""))
+    except StdnumError:
+        raise InvalidIdentifier(
+            str(_("L'IBAN non è valido: controllare paese, lunghezza e cifre di controllo."))
+        ) from None
+    if not iban.isascii() or not "02" <= iban[2:4] <= "98":
+        raise InvalidIdentifier(str(_("L'IBAN non è valido: le cifre di controllo vanno da 02 a 98.")))
+    if iban.startswith(("IT", "SM")) and italian_cin(iban[5:]) != iban[4]:
+        raise InvalidIdentifier(str(_("L'IBAN non è valido: il CIN (la lettera dopo le cifre di controllo) è errato.")))
+    return iban
+
+
 def is_valid_iban(value):
-    iban = "".join((value or "").split()).upper()
-    if not _IBAN.match(iban) or (iban.startswith("IT") and len(iban) != 27):
+    try:
+        parse_iban(value)
+    except InvalidIdentifier:
         return False
-    rearranged = iban[4:] + iban[:4]
-    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
+    return True
 
 
 def validate_iban(value):
-    if not is_valid_iban(value):
-        raise ValidationError(_("L'IBAN non è valido."), code="iban")
+    try:
+        parse_iban(value)
+    except InvalidIdentifier as exc:
+        raise ValidationError(str(exc), code="iban") from exc
+
+
+SPREADSHEET_NUMBER_HINT = _(
+    "se il file è passato da un foglio di calcolo, formattare la colonna come Testo prima di salvarlo "
+    "(il foglio toglie gli zeri iniziali e scrive i numeri lunghi come 1,23E+16)"
+)
+
+
+def parse_iuv(value):
+    """The IUV (*identificativo univoco di versamento*) of an aux-digit-3 notice, as this portal issues
+    them: 17 digits, segregation code (2), base (13), check digits (2) = ``int("3" + segregation +
+    base) % 93`` (DOMAIN.md §1.1). Raises ``InvalidIdentifier`` naming the likely spreadsheet damage."""
+    iuv = str(value or "").strip()
+    if not (iuv.isascii() and iuv.isdigit() and len(iuv) == 17):
+        raise InvalidIdentifier(
+            str(_("IUV «%(value)s» non valido: deve avere 17 cifre; %(hint)s."))
+            % {"value": iuv[:40], "hint": SPREADSHEET_NUMBER_HINT}
+        )
+    if check_digits(AUX_DIGIT + iuv[:15]) != iuv[15:]:
+        raise InvalidIdentifier(str(_("IUV «%(value)s» non valido: cifre di controllo errate.")) % {"value": iuv})
+    return iuv
+
+
+_TEXT35 = re.compile(r"^[!-~]{1,35}$")
+_SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?E[+-]?\d+$", re.IGNORECASE)
+
+
+def _parse_text35(value, label):
+    text = str(value or "").strip()
+    if _SCIENTIFIC.match(text):
+        raise InvalidIdentifier(
+            str(_("%(label)s «%(value)s» scritto in notazione scientifica: %(hint)s."))
+            % {"label": label, "value": text, "hint": SPREADSHEET_NUMBER_HINT}
+        )
+    if not _TEXT35.match(text):
+        raise InvalidIdentifier(
+            str(_("%(label)s «%(value)s» non valido: da 1 a 35 caratteri ASCII visibili, senza spazi."))
+            % {"label": label, "value": text[:40]}
+        )
+    return text
+
+
+def parse_receipt_id(value):
+    """The receipt id (``receiptId``, in flows ``identificativoUnivocoRiscossione``, IUR): pagoPA's
+    ``stText35``, here 1-35 visible ASCII characters; a spreadsheet's scientific notation is refused."""
+    return _parse_text35(value, _("Identificativo della ricevuta (IUR)"))
+
+
+def parse_flow_id(value):
+    """The flow id (``identificativoFlusso``, ``<date><PSP id>-<unique>``): 1-35 visible ASCII characters."""
+    return _parse_text35(value, _("Identificativo del flusso"))
+
+
+def parse_psp_text(value, label):
+    """A PSP id or a regulation id (TRN): 1-35 visible ASCII characters."""
+    return _parse_text35(value, label)
 
 
 def validate_taxonomy(value):

@@ -7,25 +7,25 @@ line whose amount differs from the receipt, a line reported twice, and a receipt
 after the grace period (flows arrive by D+2). Every step is one SQL statement over all new lines, so
 a year of a large city's payments reconciles in seconds; re-running it changes nothing.
 
-File format (CSV, UTF-8, comma-separated, header row): ``flow_id, flow_datetime (ISO 8601), psp_id,
-regulation_id, regulation_date (YYYY-MM-DD), iuv, iur, transfer_index, amount (euro, dot decimal),
-outcome_code, outcome_date`` — one row per ``datiSingoliPagamenti`` of the legacy
-FlussoRiversamento XML, the flow's header fields repeated on each row.
+File format (CSV with a header row, read by ``payments.tabular``: comma or semicolon, UTF-8 with or
+without BOM, decimal point or comma, dates ISO or day/month/year): ``flow_id, flow_datetime,
+psp_id, regulation_id, regulation_date, iuv, iur, transfer_index, amount (euro), outcome_code,
+outcome_date`` — one row per ``datiSingoliPagamenti`` of the legacy FlussoRiversamento XML, the
+flow's header fields repeated on each row. Every identifier goes through ``payments.identifiers``.
 """
 
-import csv
-import io
 import logging
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .identifiers import InvalidIdentifier, parse_flow_id, parse_iuv, parse_psp_text, parse_receipt_id
 from .models import Anomaly, FlowLineStatus, ReportingFlow, ReportingFlowLine
+from .tabular import FileFormatError, parse_amount, parse_date, parse_datetime, read_table
 
 logger = logging.getLogger(__name__)
 GRACE_DAYS = 3
@@ -44,7 +44,17 @@ CSV_FIELDS = [
 ]
 
 
-class FlowFileError(ValueError):
+# codiceEsitoSingoloPagamento (FlussoRiversamento 1.0.4; FdR 3 ``payStatus``, pagopa/pagopa-fdr):
+OUTCOME_CODES = {
+    "0": "EXECUTED",  # pagamento eseguito: a receipt exists
+    "3": "REVOKED",  # pagamento revocato: the PSP took the money back (amount negative)
+    "4": "STAND_IN",  # eseguito in stand-in (the node's backup): a receipt exists
+    "8": "STAND_IN_NO_RPT",  # eseguito in stand-in senza RPT: the receipt may be missing
+    "9": "NO_RPT",  # eseguito senza RPT: collected without the creditor's request, the receipt may be missing
+}
+
+
+class FlowFileError(FileFormatError):
     pass
 
 
@@ -58,42 +68,51 @@ class ParsedLine:
     outcome_date: date
 
 
-def euro_to_cents(value):
+def parse_flow_row(row, decimal_mark="."):
+    """(flow id, header dict, ParsedLine) from one CSV row, or ``ValueError`` with the reason."""
+    if "__error__" in row:
+        raise ValueError(row["__error__"])
     try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(_("importo non valido: %(value)s") % {"value": value}) from None
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(_("importo con più di due decimali: %(value)s") % {"value": value})
-    return int(amount * 100)
+        flow_id = parse_flow_id(row["flow_id"])
+        header = {
+            "flow_datetime": parse_datetime(row["flow_datetime"]),
+            "psp_id": parse_psp_text(row["psp_id"], _("Identificativo del PSP")),
+            "regulation_id": parse_psp_text(row["regulation_id"], _("Identificativo del regolamento (TRN)")),
+            "regulation_date": parse_date(row["regulation_date"]),
+        }
+        iuv, iur = parse_iuv(row["iuv"]), parse_receipt_id(row["iur"])
+    except InvalidIdentifier as exc:
+        raise ValueError(str(exc)) from None
+    index = row["transfer_index"]
+    if index not in {"1", "2", "3", "4", "5"}:
+        raise ValueError(_("indice del trasferimento «%(value)s» non valido: da 1 a 5") % {"value": index})
+    outcome = row["outcome_code"] or "0"
+    if outcome not in OUTCOME_CODES:
+        raise ValueError(
+            _("codice esito «%(value)s» non previsto: %(codes)s")
+            % {"value": outcome, "codes": ", ".join(OUTCOME_CODES)}
+        )
+    amount = parse_amount(row["amount"], decimal_mark, signed=True)
+    if (amount < 0) != (outcome == "3"):
+        raise ValueError(_("importo %(value)s: negativo solo con esito 3 (revocato)") % {"value": row["amount"]})
+    return flow_id, header, ParsedLine(iuv, iur, int(index), amount, outcome, parse_date(row["outcome_date"]))
 
 
-def parse_flow_csv(text):
-    """{flow_id: (header dict, [ParsedLine])}; raises ``FlowFileError`` listing every bad row."""
+def parse_flow_csv(data, separator=None, decimal_mark=None):
+    """{flow_id: (header dict, [ParsedLine])} from bytes or text; raises ``FlowFileError`` listing every
+    bad row (the first 50), or saying what to change in the file as a whole."""
+    try:
+        table = read_table(data, CSV_FIELDS, ("amount",), separator, decimal_mark)
+    except FileFormatError as exc:
+        raise FlowFileError(str(exc)) from None
     flows, errors = {}, []
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != CSV_FIELDS:
-        raise FlowFileError(_("Intestazione attesa: %(fields)s") % {"fields": ",".join(CSV_FIELDS)})
-    for number, row in enumerate(reader, start=2):
+    for number, row in table.rows:
         try:
-            header = {
-                "flow_datetime": datetime.fromisoformat(row["flow_datetime"]),
-                "psp_id": row["psp_id"].strip(),
-                "regulation_id": row["regulation_id"].strip(),
-                "regulation_date": date.fromisoformat(row["regulation_date"]),
-            }
-            line = ParsedLine(
-                row["iuv"].strip(),
-                row["iur"].strip(),
-                int(row["transfer_index"]),
-                euro_to_cents(row["amount"]),
-                row["outcome_code"].strip() or "0",
-                date.fromisoformat(row["outcome_date"]),
-            )
-        except (ValueError, TypeError) as exc:
-            errors.append(f"riga {number}: {exc}")
+            flow_id, header, line = parse_flow_row(row, table.decimal_mark)
+        except ValueError as exc:
+            errors.append(_("riga %(n)s: %(reason)s") % {"n": number, "reason": exc})
             continue
-        flows.setdefault(row["flow_id"].strip(), (header, []))[1].append(line)
+        flows.setdefault(flow_id, (header, []))[1].append(line)
     if errors:
         raise FlowFileError("; ".join(errors[:50]))
     return flows
@@ -121,10 +140,10 @@ def import_flow(flow_id, header, lines, source="file"):
     return flow
 
 
-def import_flow_file(text, source="file"):
+def import_flow_file(data, source="file", separator=None, decimal_mark=None):
     return [
         flow
-        for flow_id, (header, lines) in parse_flow_csv(text).items()
+        for flow_id, (header, lines) in parse_flow_csv(data, separator, decimal_mark).items()
         if (flow := import_flow(flow_id, header, lines, source))
     ]
 

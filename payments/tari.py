@@ -1,9 +1,11 @@
 """Import of the TARI roll (*ruolo TARI*): one debt position per household, TARI to the municipality
 and TEFA to the province as two transfers of every notice (DOMAIN.md §1.5).
 
-CSV (UTF-8, comma-separated, header row): ``roll_id, debtor_type (F|G), fiscal_code, name, address,
-tari, tefa, installments, first_due_date`` — amounts in euro with a dot (``182.40``), ``installments``
-0 for the single payment only or 2..12 for a plan besides it (monthly after ``first_due_date``).
+CSV with a header row: ``roll_id, debtor_type (F|G), fiscal_code, name, address, tari, tefa,
+installments, first_due_date`` — amounts in euro (``182.40`` or ``182,40``), ``installments`` 0 for
+the single payment only or 2..12 for a plan besides it (monthly after ``first_due_date``, written
+``2027-03-31`` or ``31/03/2027``). Read by ``payments.tabular``: comma or semicolon separated, UTF-8
+with or without BOM, any line ending, as a spreadsheet saves it (docs/import-format.md).
 
 Every line is checked first; bad lines are reported with their number and reason. Good lines are
 written in one transaction (all of them or none), in bulk; a line whose position already exists
@@ -11,8 +13,6 @@ written in one transaction (all of them or none), in bulk; a line whose position
 """
 
 import calendar
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from . import conf
 from .identifiers import InvalidIdentifier, parse_debtor_code
 from .models import DebtPosition, PaymentOption, ServiceCategory, Transfer
-from .reconciliation import euro_to_cents
 from .services import new_notice_numbers
 from .states import PositionStatus
+from .tabular import FileFormatError, parse_amount, parse_date, read_table
 
 FIELDS = ["roll_id", "debtor_type", "fiscal_code", "name", "address", "tari", "tefa", "installments", "first_due_date"]
 TARI_TRIBUTE, TEFA_TRIBUTE = "3944", "TEFA"
@@ -53,51 +53,51 @@ class RollReport:
     errors: list = field(default_factory=list)  # (line number, reason)
 
 
-def parse_line(row):
-    roll_id = (row.get("roll_id") or "").strip()
+def parse_line(row, decimal_mark="."):
+    if "__error__" in row:
+        raise ValueError(row["__error__"])
+    roll_id = row["roll_id"]
     if not roll_id or len(roll_id) > 30:
         raise ValueError(_("identificativo del ruolo mancante o più lungo di 30 caratteri"))
-    debtor_type = (row.get("debtor_type") or "").strip().upper()
+    debtor_type = row["debtor_type"].upper()
     try:
-        code = parse_debtor_code(debtor_type, row.get("fiscal_code") or "")
+        code = parse_debtor_code(debtor_type, row["fiscal_code"])
     except InvalidIdentifier as exc:
         raise ValueError(str(exc)) from None
-    name = (row.get("name") or "").strip()
+    name = row["name"]
     if not name:
         raise ValueError(_("nome del debitore mancante"))
-    tari, tefa = euro_to_cents(row["tari"]), euro_to_cents(row["tefa"])
-    if tari < 1 or tefa < 0:
-        raise ValueError(_("importi TARI/TEFA non validi"))
-    installments = int(row.get("installments") or 0)
+    tari, tefa = parse_amount(row["tari"], decimal_mark), parse_amount(row["tefa"], decimal_mark)
+    if tari < 1:
+        raise ValueError(_("l'importo TARI deve essere di almeno un centesimo"))
+    if not (row["installments"] or "0").isascii() or not (row["installments"] or "0").isdigit():
+        raise ValueError(_("numero di rate non valido «%(value)s»") % {"value": row["installments"]})
+    installments = int(row["installments"] or 0)
     if installments not in (0, *range(2, 13)):
         raise ValueError(_("numero di rate non valido (0 oppure da 2 a 12)"))
-    first_due = date.fromisoformat((row.get("first_due_date") or "").strip())
+    first_due = parse_date(row["first_due_date"])
     if first_due <= timezone.localdate():
         raise ValueError(_("la prima scadenza deve essere futura"))
-    return RollLine(
-        roll_id,
-        debtor_type,
-        code,
-        name[:140],
-        (row.get("address") or "").strip()[:200],
-        tari,
-        tefa,
-        installments,
-        first_due,
-    )
+    return RollLine(roll_id, debtor_type, code, name[:140], row["address"][:200], tari, tefa, installments, first_due)
 
 
-def parse_roll(text):
-    """(lines, errors): every row checked, errors as (line number, reason)."""
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != FIELDS:
-        return [], [(1, _("intestazione attesa: %(fields)s") % {"fields": ",".join(FIELDS)})]
+def parse_roll(data, separator=None, decimal_mark=None):
+    """(lines, errors): every row checked, errors as (line number, reason). A file refused as a whole
+    (encoding, header, mixed decimal marks) gives one error on line 1 and no lines.
+
+    ``data`` is bytes or text; ``separator`` and ``decimal_mark`` are the clerk's declarations (``None``:
+    recognised from the file, see ``payments.tabular``).
+    """
+    try:
+        table = read_table(data, FIELDS, ("tari", "tefa"), separator, decimal_mark)
+    except FileFormatError as exc:
+        return [], [(1, str(exc))]
     lines, errors, seen = [], [], {}
-    for number, row in enumerate(reader, start=2):
+    for number, row in table.rows:
         try:
-            line = parse_line(row)
-        except (ValueError, KeyError, TypeError) as exc:
-            errors.append((number, str(exc) or exc.__class__.__name__))
+            line = parse_line(row, table.decimal_mark)
+        except ValueError as exc:
+            errors.append((number, str(exc)))
             continue
         if line.roll_id in seen:
             errors.append(
@@ -136,8 +136,9 @@ def _options_for(line, year):
     return options
 
 
-def import_roll(text, year, strict=False):
-    lines, errors = parse_roll(text)
+def import_roll(data, year, strict=False, separator=None, decimal_mark=None):
+    """Import a roll (bytes or text) for ``year``; returns a ``RollReport``. See ``parse_roll``."""
+    lines, errors = parse_roll(data, separator, decimal_mark)
     report = RollReport(errors=errors)
     if strict and errors:
         return report

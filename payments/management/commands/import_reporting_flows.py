@@ -26,7 +26,7 @@ class Command(BaseCommand):
             self.stdout.write(f"simulator {from_simulator}: {len(flows)} new flows")
         for path in paths:
             try:
-                flows = import_flow_file(path.read_text(encoding="utf-8-sig"))
+                flows = import_flow_file(path.read_bytes())
             except (OSError, FlowFileError) as exc:
                 raise CommandError(f"{path}: {exc}") from exc
             self.stdout.write(f"{path}: {len(flows)} new flows")
