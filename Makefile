@@ -33,9 +33,10 @@ node_modules: package.json package-lock.json
 static: setup ## production: collect static files into STATIC_ROOT with hashed names (README, "Production")
 	$(PY) manage.py collectstatic --noinput
 
-lint: setup
+lint: setup ## ruff, and the import contracts of docs/architecture.md (.importlinter)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports --no-cache
 
 format: setup
 	.venv/bin/ruff format .

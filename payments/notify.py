@@ -11,7 +11,7 @@ from django.core.mail import EmailMessage
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .selectors import digital_notice_email
+from fascicolo.identity.selectors import digital_notice_email
 
 logger = logging.getLogger(__name__)
 

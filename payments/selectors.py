@@ -1,7 +1,6 @@
 """Reads: what a resident or a clerk may see. Every resident query is scoped by the resident's
 codice fiscale, so another resident's object id simply is not found (404)."""
 
-from django.apps import apps
 from django.db.models import Case, IntegerField, Min, Prefetch, Q, Value, When
 
 from .models import DebtPosition, PaymentAttempt, PaymentOption, Receipt
@@ -57,21 +56,3 @@ def attempt_for(fiscal_code, public_id):
     if not fiscal_code:
         return None
     return PaymentAttempt.objects.filter(public_id=public_id, payer_fiscal_code=fiscal_code).first()
-
-
-def digital_notice_email(fiscal_code):
-    """The verified address of a resident who chose digital notices, or ``""``.
-
-    The opt-in lives in the dossier's ``ResidentProfile`` (``digital_notices`` + verified ``email``).
-    When the dossier app is not installed nobody has opted in.
-    """
-    if not apps.is_installed("fascicolo.dossier"):
-        return ""
-    profile_model = apps.get_model("dossier", "ResidentProfile")
-    email = (
-        profile_model.objects.filter(user__resident__fiscal_code=fiscal_code, digital_notices=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .first()
-    )
-    return email or ""

@@ -10,8 +10,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from fascicolo.dossier.models import ResidentProfile
-from fascicolo.dossier.services import token_for_key
+from fascicolo.identity.selectors import preferred_language
+from fascicolo.identity.tokens import token_for_key
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -41,7 +41,7 @@ def _use_residents_language(request, user):
     """An app that states no language gets answers in the one chosen in Impostazioni."""
     if request.META.get("HTTP_ACCEPT_LANGUAGE") or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
         return
-    language = ResidentProfile.objects.filter(user=user).values_list("language", flat=True).first()
+    language = preferred_language(user)
     if language:
         translation.activate(language)
         request._request.LANGUAGE_CODE = language

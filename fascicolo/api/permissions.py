@@ -3,8 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from fascicolo.dossier.models import ApiToken
 from fascicolo.identity.loa import LoA, session_loa
+from fascicolo.identity.models import ApiToken
 from fascicolo.identity.services import fiscal_code_for_user
 
 

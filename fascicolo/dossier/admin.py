@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from fascicolo.audit.admin_mixins import AuditedAdminMixin
 
 from . import services
-from .models import RECTIFICATION_TRANSITIONS, ApiToken, Message, RectificationRequest, RectificationStatus
+from .models import RECTIFICATION_TRANSITIONS, Message, RectificationRequest, RectificationStatus
 
 
 @admin.register(Message)
@@ -82,19 +82,4 @@ class RectificationRequestAdmin(AuditedAdminMixin, _StatusThroughServiceAdmin):
         return False  # requests come from residents, through the area personale
 
     def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Read-only: support can see that a token exists and when it expires, never the token itself."""
-
-    list_display = ("name", "user", "prefix", "loa", "created_at", "expires_at", "revoked_at")
-    readonly_fields = ("user", "name", "prefix", "loa", "created_at", "expires_at", "revoked_at", "last_used_at")
-    fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
         return False

@@ -10,7 +10,9 @@ from rest_framework.views import APIView
 
 from fascicolo.api.pagination import ListCursorPagination
 from fascicolo.api.permissions import request_loa
-from fascicolo.dossier.models import ApiToken
+from fascicolo.identity import selectors as identity_selectors
+from fascicolo.identity import tokens
+from fascicolo.identity.models import ApiToken
 from fascicolo.identity.services import fiscal_code_for_user, person_for_user
 
 from . import selectors, services
@@ -133,7 +135,7 @@ class LoginLogView(APIView):
 
 
 def _settings_data(user):
-    profile = selectors.profile_for(user)
+    profile = identity_selectors.profile_for(user)
     return {
         "email": profile.email,
         "email_verified_at": profile.email_verified_at,
@@ -196,7 +198,7 @@ class TokenList(generics.ListAPIView):
     throttle_scope = "api-tokens"
 
     def get_queryset(self):
-        return selectors.tokens_for(self.request.user)
+        return tokens.tokens_for(self.request.user)
 
     def get_throttles(self):
         from rest_framework.throttling import ScopedRateThrottle
@@ -218,7 +220,7 @@ class TokenList(generics.ListAPIView):
             raise PermissionDenied(_("I token si creano solo da un accesso con SPID o CIE, non con un altro token."))
         serializer = TokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, raw = services.create_api_token(request.user, name=serializer.validated_data["name"],
+        token, raw = tokens.create_api_token(request.user, name=serializer.validated_data["name"],
                                                loa=request_loa(request))  # fmt: skip
         token.token = raw
         return Response(TokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
@@ -227,9 +229,9 @@ class TokenList(generics.ListAPIView):
 class TokenDetail(APIView):
     @extend_schema(responses=TokenSerializer, summary="One app token")
     def get(self, request, pk):
-        return Response(TokenSerializer(selectors.token_for(request.user, pk)).data)
+        return Response(TokenSerializer(tokens.token_for(request.user, pk)).data)
 
     @extend_schema(responses={204: None}, summary="Revoke an app token (idempotent)")
     def delete(self, request, pk):
-        services.revoke_api_token(request.user, pk)
+        tokens.revoke_api_token(request.user, pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

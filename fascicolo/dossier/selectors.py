@@ -9,13 +9,12 @@ from datetime import date, datetime
 
 from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone
 
 from fascicolo.identity.services import fiscal_code_for_user, person_for_user
 from registry import selectors as registry_selectors
 from registry.models import RESIDENCE_EVENTS
 
-from .models import ApiToken, Message, RectificationRequest, ResidentProfile
+from .models import Message, RectificationRequest
 
 # The newest entries the access log pages and API show (both providers return newest first).
 LOG_LIMIT = 1000
@@ -125,32 +124,12 @@ def rectification_for(user, request_id):
         raise Http404 from None
 
 
-# --- Settings and tokens ------------------------------------------------------------------------------
-
-
-def profile_for(user):
-    """The resident's settings; an unsaved default when they never changed any."""
-    return ResidentProfile.objects.filter(user=user).first() or ResidentProfile(user=user)
+# --- Settings ------------------------------------------------------------------------------------
 
 
 def registry_email(user):
     person = person_for_user(user)
     return person.email if person else ""
-
-
-def tokens_for(user):
-    return ApiToken.objects.filter(user=user)
-
-
-def active_tokens_for(user):
-    return tokens_for(user).filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
-
-
-def token_for(user, token_id):
-    try:
-        return tokens_for(user).get(pk=int(token_id))
-    except (ApiToken.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404 from None
 
 
 # --- Access log ------------------------------------------------------------------------------------

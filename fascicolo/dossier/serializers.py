@@ -4,7 +4,9 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .models import ApiToken, Message, RectifiableDatum, RectificationRequest, RectificationStatus
+from fascicolo.identity.models import ApiToken
+
+from .models import Message, RectifiableDatum, RectificationRequest, RectificationStatus
 
 
 class AddressSerializer(serializers.Serializer):

@@ -1,8 +1,6 @@
 """Writes for the area personale: each one checks ownership, runs in a transaction, and leaves
 nothing half-written when it refuses."""
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,26 +14,23 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from fascicolo.identity.services import fiscal_code_for_user, person_for_user
+from fascicolo.identity.models import ResidentProfile
+from fascicolo.identity.services import person_for_user
 from registry.codicefiscale import normalize, validate_codice_fiscale
 
 from . import selectors
 from .models import (
     RECTIFICATION_TRANSITIONS,
-    ApiToken,
     Message,
     RectifiableDatum,
     RectificationRequest,
     RectificationStatus,
-    ResidentProfile,
 )
 
 EMAIL_VERIFICATION_SALT = "dossier.email-verification"
 EMAIL_VERIFICATION_MAX_AGE = timedelta(hours=48)
 # One verification email a minute per resident: the form must not become a way to flood a mailbox.
 EMAIL_VERIFICATION_COOLDOWN = timedelta(minutes=1)
-API_TOKEN_LIFETIME = timedelta(hours=1)
-API_TOKEN_PREFIX = "fdc_"  # noqa: S105  (a public marker, not a secret)
 
 
 # --- Messages --------------------------------------------------------------------------------------
@@ -212,61 +207,3 @@ def verify_email(user, token):
     profile.pending_email_sent_at = None
     profile.save()
     return profile
-
-
-# --- API tokens -------------------------------------------------------------------------------------
-
-
-def hash_token(raw):
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def create_api_token(user, *, name, loa):
-    """A new bearer token for the app, valid for ``API_TOKEN_LIFETIME``; returns (token, raw key).
-
-    The raw key is shown once and never stored.
-    """
-    if fiscal_code_for_user(user) is None:
-        raise PermissionDenied(_("Solo i cittadini possono creare token per l'app."))
-    name = (name or "").strip()[:100] or _("App del Comune")
-    raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user,
-        name=name,
-        key_hash=hash_token(raw),
-        prefix=raw[: len(API_TOKEN_PREFIX) + 6],
-        loa=int(loa),
-        expires_at=timezone.now() + API_TOKEN_LIFETIME,
-    )
-    return token, raw
-
-
-def revoke_api_token(user, token_id):
-    token = selectors.token_for(user, token_id)
-    if token.revoked_at is None:
-        selectors.tokens_for(user).filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-        token.refresh_from_db(fields=["revoked_at"])
-    return token
-
-
-def revoke_all_api_tokens(user):
-    """Revoke every live token of the user; returns how many were live."""
-    return selectors.tokens_for(user).filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-
-
-def token_for_key(raw):
-    """The live token for a raw bearer key, or ``None`` (unknown, expired or revoked)."""
-    if not raw or not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 100:
-        return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, expires_at__gt=timezone.now())
-        .first()
-    )
-    if token is None or not token.user.is_active:
-        return None
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        # Written at most once a minute: a busy app must not turn every read into a write.
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token

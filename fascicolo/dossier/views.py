@@ -14,6 +14,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fascicolo.identity import selectors as identity_selectors
+from fascicolo.identity import tokens
 from fascicolo.identity.decorators import require_loa
 from fascicolo.identity.loa import LoA, session_loa
 from fascicolo.identity.services import fiscal_code_for_user, person_for_user
@@ -173,7 +175,7 @@ def _add_errors(form, exc):
 
 def _settings_context(request, **forms):
     user = request.user
-    profile = selectors.profile_for(user)
+    profile = identity_selectors.profile_for(user)
     return {
         "profile": profile,
         "registry_email": selectors.registry_email(user),
@@ -186,7 +188,7 @@ def _settings_context(request, **forms):
             }
         ),
         "token_form": forms.get("token_form") or TokenForm(),
-        "tokens": selectors.tokens_for(user)[:20],
+        "tokens": tokens.tokens_for(user)[:20],
         "new_token": forms.get("new_token"),
         "now": timezone.now(),
     }
@@ -256,14 +258,14 @@ def _create_token(request):
     form = TokenForm(request.POST)
     if not form.is_valid():
         return render_dossier(request, "dossier/settings.html", _settings_context(request, token_form=form), status=400)
-    _token, raw = services.create_api_token(request.user, name=form.cleaned_data["name"], loa=session_loa(request))
+    _token, raw = tokens.create_api_token(request.user, name=form.cleaned_data["name"], loa=session_loa(request))
     return render_dossier(request, "dossier/settings.html", _settings_context(request, new_token=raw))
 
 
 @dossier_page("settings")
 @require_POST
 def token_revoke(request, pk):
-    services.revoke_api_token(request.user, pk)
+    tokens.revoke_api_token(request.user, pk)
     flash.success(request, _("Token revocato: l'app che lo usava dovrà accedere di nuovo."))
     return redirect("dossier:settings")
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from fascicolo.audit.admin_mixins import AuditedAdminMixin
 
-from .models import LoginEvent
+from .models import ApiToken, LoginEvent
 
 
 @admin.register(LoginEvent)
@@ -30,4 +30,19 @@ class LoginEventAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only: support can see that a token exists and when it expires, never the token itself."""
+
+    list_display = ("name", "user", "prefix", "loa", "created_at", "expires_at", "revoked_at")
+    readonly_fields = ("user", "name", "prefix", "loa", "created_at", "expires_at", "revoked_at", "last_used_at")
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -1,4 +1,5 @@
-"""Residents' accounts: created by the first strong login, keyed by codice fiscale."""
+"""Residents' accounts (created by the first strong login, keyed by codice fiscale), their settings,
+their login history and the app tokens they create."""
 
 from django.conf import settings
 from django.db import models
@@ -63,3 +64,57 @@ class LoginEvent(models.Model):
 
     def __str__(self):
         return f"{self.time:%Y-%m-%d %H:%M:%S} {self.outcome} {self.fiscal_code or '-'}"
+
+
+class ResidentProfile(models.Model):
+    """The resident's own settings (*impostazioni*), beside what the registry knows of them.
+
+    The contact email chosen here never overwrites the registry's ``Person.email``: the registry
+    office keeps that one. A new address waits in ``pending_email`` until its link is followed.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resident_profile")
+    email = models.EmailField(_("email di contatto verificata"), blank=True)
+    email_verified_at = models.DateTimeField(_("verificata il"), null=True, blank=True)
+    pending_email = models.EmailField(_("email in attesa di verifica"), blank=True)
+    pending_email_sent_at = models.DateTimeField(_("link inviato il"), null=True, blank=True)
+    digital_notices = models.BooleanField(
+        _("avvisi digitali"),
+        default=False,
+        help_text=_("Avvisi di pagamento per email invece che su carta"),
+    )
+    language = models.CharField(_("lingua"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("impostazioni del cittadino")
+        verbose_name_plural = _("impostazioni dei cittadini")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class ApiToken(models.Model):
+    """A short-lived bearer token for the municipality's app, created by a strong web login.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once. It carries the level of
+    assurance of the login that created it, so the API applies the same ``require_loa`` rules.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("nome"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("inizio del token"), max_length=12, editable=False)
+    loa = models.PositiveSmallIntegerField(_("livello di garanzia"))
+    created_at = models.DateTimeField(_("creato il"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("scade il"))
+    revoked_at = models.DateTimeField(_("revocato il"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("ultimo uso"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("token dell'app")
+        verbose_name_plural = _("token dell'app")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

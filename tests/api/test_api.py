@@ -7,8 +7,10 @@ from django.test import Client
 from django.utils import timezone
 
 from fascicolo.dossier import services
-from fascicolo.dossier.models import ApiToken, RectificationRequest
+from fascicolo.dossier.models import RectificationRequest
+from fascicolo.identity import tokens
 from fascicolo.identity.loa import LoA
+from fascicolo.identity.models import ApiToken
 from tests.dossier.factories import make_dossier_objects
 from tests.helpers import login_resident
 
@@ -165,10 +167,10 @@ def test_bearer_token_lifecycle(client, family):
 
 def test_expired_and_low_level_tokens(client, family):
     user = login_resident(client, family["head"])
-    token, raw = services.create_api_token(user, name="Vecchio", loa=2)
+    token, raw = tokens.create_api_token(user, name="Vecchio", loa=2)
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert_problem(Client().get("/api/v1/me/", **bearer(raw)), 401)
-    _token, raw = services.create_api_token(user, name="Basso", loa=1)
+    _token, raw = tokens.create_api_token(user, name="Basso", loa=1)
     assert_problem(Client().get("/api/v1/me/", **bearer(raw)), 403)
 
 
@@ -215,7 +217,7 @@ def test_objects_of_another_resident_are_not_found(client, family, other_family,
 def test_an_app_without_accept_language_gets_the_residents_language(client, family):
     user = login_resident(client, family["head"])
     services.update_preferences(user, language="en")
-    _token, raw = services.create_api_token(user, name="App", loa=2)
+    _token, raw = tokens.create_api_token(user, name="App", loa=2)
     body = assert_problem(Client().get("/api/v1/messages/999999/", **bearer(raw)), 404)
     assert body["title"] == "Not found"
     italian = Client(HTTP_ACCEPT_LANGUAGE="it").get("/api/v1/messages/999999/", **bearer(raw))

@@ -7,6 +7,7 @@ import requests
 from django.test import Client
 
 from fascicolo.dossier import services
+from fascicolo.identity import tokens
 from tests.dossier.factories import make_family
 from tests.helpers import login_resident
 
@@ -19,7 +20,7 @@ def test_parallel_residents_each_get_only_their_own_data(live_server):
         head = make_family(name)["head"]
         user = login_resident(Client(), head)
         services.send_message(recipient_person=head, subject=f"Solo per {head.fiscal_code}", body="…")
-        _token, raw = services.create_api_token(user, name="carico", loa=2)
+        _token, raw = tokens.create_api_token(user, name="carico", loa=2)
         residents.append((head.fiscal_code, raw))
 
     def ask(index):

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import CHECKS, load_all_checks
 
 from fascicolo.dossier import services
+from fascicolo.identity import tokens
 from fascicolo.wsgi import application
 from tests.dossier.factories import make_dossier_objects
 from tests.helpers import login_resident
@@ -50,7 +51,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_breaking_response(clie
     user = login_resident(client, family["head"])
     make_dossier_objects(family["head"], user)
     services.send_message(recipient_person=family["head"], subject="Benvenuta", body="…")
-    _token, raw = services.create_api_token(user, name="schemathesis", loa=2)
+    _token, raw = tokens.create_api_token(user, name="schemathesis", loa=2)
     headers = {"Authorization": f"Bearer {raw}"}
     load_all_checks()
     checks = [check for check in CHECKS.get_all() if check.__name__ in CHECK_NAMES]

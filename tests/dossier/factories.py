@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from fascicolo.dossier import services
 from fascicolo.dossier.models import RectificationRequest
+from fascicolo.identity import tokens
 from registry.models import (
     Address,
     Citizenship,
@@ -77,7 +78,7 @@ def make_dossier_objects(person, user):
     rectification = RectificationRequest.objects.create(
         person=person, requested_by=user, datum="address", correct_value=f"Via segreta {person.pk}"
     )
-    token, _raw = services.create_api_token(user, name=f"Telefono di {person.given_name}", loa=2)
+    token, _raw = tokens.create_api_token(user, name=f"Telefono di {person.given_name}", loa=2)
     return {"message": message, "rectification": rectification, "token": token}
 
 

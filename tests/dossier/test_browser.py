@@ -15,7 +15,8 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from fascicolo.dossier import services
-from fascicolo.dossier.models import Message, RectificationRequest, ResidentProfile
+from fascicolo.dossier.models import Message, RectificationRequest
+from fascicolo.identity.models import ResidentProfile
 from tests.conftest import axe_violations
 from tests.dossier.factories import make_family
 from tests.identity.conftest import demo_provider, demo_signing_key_file  # noqa: F401  (fixtures)

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from fascicolo.audit.purpose import SESSION_KEY as PURPOSE_SESSION_KEY
 from fascicolo.dossier import hooks, selectors, services
-from fascicolo.dossier.models import Message, RectificationRequest, RectificationStatus, ResidentProfile
+from fascicolo.dossier.models import Message, RectificationRequest, RectificationStatus
+from fascicolo.identity.models import ResidentProfile
 from registry.models import Relationship
 from tests.audit.people import make_person
 from tests.audit.staff import login_staff, make_staff
@@ -294,7 +295,7 @@ def test_a_clerk_handling_a_correction_request_is_in_the_residents_access_log(cl
 
 
 def test_app_tokens_are_created_shown_once_and_revoked_in_settings(client, family):
-    from fascicolo.dossier.models import ApiToken
+    from fascicolo.identity.models import ApiToken
 
     login_resident(client, family["head"])
     page = client.post(reverse("dossier:settings"), {"action": "token", "name": "Telefono"}).content.decode()

@@ -54,7 +54,7 @@ def smtp(settings):
 
 def opt_in(client, fiscal_code, address):
     user = login_resident(client, fiscal_code)
-    profile_model = apps.get_model("dossier", "ResidentProfile")
+    profile_model = apps.get_model("identity", "ResidentProfile")
     profile_model.objects.update_or_create(
         user=user, defaults={"email": address, "email_verified_at": timezone.now(), "digital_notices": True}
     )

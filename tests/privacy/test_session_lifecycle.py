@@ -8,8 +8,8 @@ import requests
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from fascicolo.dossier.services import create_api_token
 from fascicolo.identity.loa import LoA
+from fascicolo.identity.tokens import create_api_token
 from registry.models import Person
 from tests.helpers import login_resident
 from tests.identity.conftest import Flow
