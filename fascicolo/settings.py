@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor as _WhiteNoiseCompressor
 
 from fascicolo.private_paths import (
     PRIVATE_DIR_MODE,
@@ -138,7 +139,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "pool": {
             "min_size": int(env("DATABASE_POOL_MIN", "1")),
             "max_size": int(env("DATABASE_POOL_MAX", "8")),
-            "timeout": 10,
+            # Seconds a request waits for a connection; then it answers 503 (fascicolo/errors.py).
+            "timeout": float(env("DATABASE_POOL_TIMEOUT", "10")),
         },
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -306,6 +308,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or env_bool("TESTING")
+# Source maps are fetched by developers' tools only: compressing them took a third of collectstatic.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*_WhiteNoiseCompressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 # --- The municipality -----------------------------------------------------------------------------
 MUNICIPALITY = {
@@ -444,6 +448,8 @@ SPECTACULAR_SETTINGS = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A refused form answers with the portal's 403 page, in the visitor's language (fascicolo/errors.py).
+CSRF_FAILURE_VIEW = "fascicolo.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -4,9 +4,11 @@ from django.urls import include, path
 
 from . import health, views
 
-# Under /api/ errors are RFC 9457 problem documents; elsewhere Django's pages (fascicolo/api/problems.py).
-handler404 = "fascicolo.api.problems.page_not_found"
-handler500 = "fascicolo.api.problems.server_error"
+# The portal's error pages; under /api/ RFC 9457 problem documents (fascicolo/errors.py).
+handler400 = "fascicolo.errors.bad_request"
+handler403 = "fascicolo.errors.permission_denied"
+handler404 = "fascicolo.errors.page_not_found"
+handler500 = "fascicolo.errors.server_error"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -130,6 +130,15 @@ def celery_worker(transactional_db):
     worker.stop()
 
 
+@pytest.fixture(scope="session")
+def production_static_root(tmp_path_factory):
+    """Static files built as the README's production steps build them (``make static``), once per
+    run, for the tests that start the portal with production settings."""
+    from tests.production import make_static
+
+    return make_static(tmp_path_factory.mktemp("staticfiles"))
+
+
 @pytest.fixture
 def family(db):
     """A household: head, spouse, a minor and an adult child (tests/dossier/factories.py)."""

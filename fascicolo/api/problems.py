@@ -1,15 +1,14 @@
 """One error format for the whole API: ``application/problem+json`` (RFC 9457), in the caller's language.
 
-Every error — validation, 401, 403, 404, 405, throttling, and Django's own 404/500 for paths under
-/api/ — is a JSON object with ``type``, ``title``, ``status``, ``detail`` and ``instance``; validation
-errors add ``errors``, a list of ``{field, code, message}``.
+Every error — validation, 401, 403, 404, 405, throttling, and Django's own 400/403/404/500/503 for
+paths under /api/ (``fascicolo/errors.py``) — is a JSON object with ``type``, ``title``, ``status``,
+``detail`` and ``instance``; validation errors add ``errors``, a list of ``{field, code, message}``.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -30,6 +29,7 @@ def _titles():
         415: _("Formato della richiesta non supportato"),
         429: _("Troppe richieste"),
         500: _("Errore interno"),
+        503: _("Servizio temporaneamente non disponibile"),
     }
 
 
@@ -72,7 +72,7 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None  # a bug: Django's handler500 answers, in the same format (``server_error``)
+        return None  # a bug: Django's handler500 answers, in the same format (fascicolo/errors.py)
     request = context["request"]
     if isinstance(exc, exceptions.ValidationError):
         body = problem(
@@ -95,23 +95,11 @@ def exception_handler(exc, context):
     return Response(body, status=response.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
-def _problem_response(request, status, detail, code):
+def problem_response(request, status, detail, code):
+    """A problem document as a plain Django response, for Django's own error handlers."""
     return JsonResponse(
         problem(status, detail=detail, instance=request.path, code=code),
         status=status,
         content_type=PROBLEM_CONTENT_TYPE,
         json_dumps_params={"ensure_ascii": False},
     )
-
-
-def page_not_found(request, exception):
-    """Django's 404 handler: a problem document under /api/, the usual page elsewhere."""
-    if request.path.startswith(API_PREFIX):
-        return _problem_response(request, 404, _("Nessuna risorsa a questo indirizzo."), "not_found")
-    return defaults.page_not_found(request, exception)
-
-
-def server_error(request):
-    if request.path.startswith(API_PREFIX):
-        return _problem_response(request, 500, _("Si è verificato un errore. Riprova più tardi."), "server_error")
-    return defaults.server_error(request)

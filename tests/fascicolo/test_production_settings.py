@@ -1,40 +1,8 @@
 """Production configuration: `check --deploy` is clean and logs are one JSON object per line."""
 
 import json
-import os
-import secrets
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def production_env(**extra):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DEBUG", "TESTING", "DEMO_MODE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="fascicolo.settings",
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(60),
-        ALLOWED_HOSTS="fascicolo.comune.example.it",
-        DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fascicolo"),
-        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
-        **extra,
-    )
-    env.pop("SECURE_SSL_REDIRECT", None)
-    env.pop("SECURE_COOKIES", None)
-    env.pop("LOG_FORMAT", None)
-    return env
-
-
-def manage(*args, env):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+from tests.production import manage, production_env
 
 
 def test_check_deploy_is_clean_with_production_settings():
