@@ -41,6 +41,7 @@ from .models import (
     RegistryEvent,
     Relationship,
 )
+from .names import clean_name, name_search_key
 
 # The columns of the file, in order (docs/import-format.md).
 COLUMNS = (
@@ -111,6 +112,8 @@ STAGING_COLUMNS = (
     ("fiscal_code", "varchar(16)"),
     ("family_name", "varchar(100)"),
     ("given_name", "varchar(100)"),
+    ("family_name_key", "varchar(100)"),
+    ("given_name_key", "varchar(100)"),
     ("sex", "varchar(1)"),
     ("birth_date", "date"),
     ("birth_place", "varchar(100)"),
@@ -315,11 +318,14 @@ class RowValidator:
         if is_head:
             self.heads[household_code] = line_no
 
+        family_name, given_name = clean_name(values["cognome"]), clean_name(values["nome"])
         return (
             line_no,
             cf.code,
-            values["cognome"],
-            values["nome"],
+            family_name,
+            given_name,
+            name_search_key(family_name),
+            name_search_key(given_name),
             sex,
             birth_date,
             values["luogo_nascita"],
@@ -474,6 +480,8 @@ def _address_match(address_alias, staging_alias):
 PERSON_FIELDS = (
     ("family_name", "family_name"),
     ("given_name", "given_name"),
+    ("family_name_key", "family_name_key"),
+    ("given_name_key", "given_name_key"),
     ("sex", "sex"),
     ("birth_date", "birth_date"),
     ("birth_place", "birth_place"),

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .codicefiscale import MESSAGES, InvalidCodiceFiscale, parse_codice_fiscale, validate_codice_fiscale
+from .names import clean_name, name_search_key
 
 
 class Sex(models.TextChoices):
@@ -162,6 +163,10 @@ class Person(models.Model):
     )
     given_name = models.CharField(_("nome"), max_length=100)
     family_name = models.CharField(_("cognome"), max_length=100)
+    # The names as search compares them (registry.names.name_search_key), kept by save() and by
+    # every bulk writer (importer, seeding) so that stored and searched names are normalised alike.
+    given_name_key = models.CharField(max_length=100, editable=False, default="")
+    family_name_key = models.CharField(max_length=100, editable=False, default="")
     sex = models.CharField(_("sesso"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("data di nascita"))
     birth_place = models.CharField(_("luogo di nascita"), max_length=100)
@@ -198,11 +203,11 @@ class Person(models.Model):
         verbose_name = _("persona")
         verbose_name_plural = _("persone")
         indexes = [
-            # Clerks search by name as typed ("rossi mar"): UPPER(family_name) LIKE 'ROSSI%' AND
-            # UPPER(given_name) LIKE 'MAR%'. The index serving it, person_name_prefix_idx, is
-            # created by migration 0002 and not declared here, because on PostgreSQL it needs the
+            # Clerks search by name as typed ("rossi mar"): family_name_key LIKE 'ROSSI%' AND
+            # given_name_key LIKE 'MAR%'. The index serving it, person_name_prefix_idx, is
+            # created by migration 0004 and not declared here, because on PostgreSQL it needs the
             # text_pattern_ops operator class (LIKE cannot use a collation-ordered btree), which
-            # SQLite does not know. See registry/admin.py.
+            # SQLite does not know. See registry/selectors.py.
             models.Index(fields=["birth_date"], name="person_birth_date_idx"),
             models.Index(fields=["registration_status"], name="person_status_idx"),
         ]
@@ -216,6 +221,20 @@ class Person(models.Model):
 
     def __str__(self):
         return f"{self.family_name} {self.given_name} ({self.fiscal_code})"
+
+    def save(self, *args, **kwargs):
+        self.normalise_names()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"given_name", "family_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "given_name_key", "family_name_key"}
+        super().save(*args, **kwargs)
+
+    def normalise_names(self):
+        """Store the names in their clean form with their search keys (``registry.names``); ``save``
+        calls it, and so must every writer that bypasses ``save`` (``bulk_create``)."""
+        self.given_name, self.family_name = clean_name(self.given_name), clean_name(self.family_name)
+        self.given_name_key, self.family_name_key = name_search_key(self.given_name), name_search_key(self.family_name)
+        return self
 
     def clean(self):
         """The codice fiscale agrees with the real birth date (year modulo 100, month, day) and sex."""

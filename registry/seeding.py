@@ -744,7 +744,7 @@ class _Municipality:
                 death_date=person.death_date,
                 death_place=person.death_place,
                 email=person.email,
-            )
+            ).normalise_names()  # bulk_create skips save(): the search keys are set here
         Person.objects.bulk_create([p.obj for p in self.people], batch_size=BATCH_SIZE)
         married = [p for p in self.people if p.spouse is not None]
         for person in married:

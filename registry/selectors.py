@@ -12,14 +12,12 @@ identity's job (``fascicolo.identity.services.person_for_user``).
 - ``search_people`` / ``person_search_filter``: what a clerk typed (a codice fiscale or a name).
 """
 
-import re
-
 from django.db.models import Q
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from .codicefiscale import InvalidCodiceFiscale, normalize, parse_codice_fiscale
 from .models import HEAD_RELATIONSHIPS, FiscalCodeAlias, Membership, Person, Relationship
+from .names import name_search_key
 
 ADULT_AGE = 18
 
@@ -136,26 +134,28 @@ def fiscal_code_in(term):
 
 
 def person_search_filter(term):
-    """The ``Q`` for what a clerk typed, on a ``Person`` queryset prepared by ``search_people``.
+    """The ``Q`` for what a clerk typed, on a ``Person`` queryset.
 
     A codice fiscale also finds the person through a former code (``FiscalCodeAlias``); the alias
     lookup runs first so that the main query stays an OR of two index scans. A name, "rossi mar",
     is family name starting with ROSSI and given name starting with MAR (or a family name starting
-    with "ROSSI MAR"), served by the ``person_name_prefix_idx`` expression index.
+    with "ROSSI MAR"), compared on the names' search keys (``registry.names.name_search_key``: no
+    accents, apostrophes or punctuation, upper case) and served by ``person_name_prefix_idx``.
     """
     code = fiscal_code_in(term)
     if code:
         former = list(FiscalCodeAlias.objects.filter(fiscal_code=code).values_list("person_id", flat=True))
         return Q(fiscal_code=code) | Q(pk__in=former) if former else Q(fiscal_code=code)
-    words = [word for word in re.split(r"[\s,;]+", term.upper()) if word][:MAX_NAME_WORDS]
+    # Normalised as stored names are (registry.names): accents, apostrophes, punctuation, case.
+    words = name_search_key(term).split()[:MAX_NAME_WORDS]
     if not words:
         return None
     condition = Q()
     for split in range(1, len(words) + 1):
         family, given = " ".join(words[:split]), " ".join(words[split:])
-        alternative = Q(_family_upper__startswith=family)
+        alternative = Q(family_name_key__startswith=family)
         if given:
-            alternative &= Q(_given_upper__startswith=given)
+            alternative &= Q(given_name_key__startswith=given)
         condition |= alternative
     return condition
 
@@ -165,4 +165,4 @@ def search_people(queryset, term):
     condition = person_search_filter(term)
     if condition is None:
         return queryset
-    return queryset.alias(_family_upper=Upper("family_name"), _given_upper=Upper("given_name")).filter(condition)
+    return queryset.filter(condition)

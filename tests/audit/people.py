@@ -47,5 +47,5 @@ def make_person(**fields):
 
 def bulk_people(count, start=0, batch_size=5000):
     """``count`` people with distinct names ("Cognome000001"…) in a few INSERTs."""
-    people = (Person(**person_fields(start + i)) for i in range(count))
+    people = (Person(**person_fields(start + i)).normalise_names() for i in range(count))
     return Person.objects.bulk_create(people, batch_size=batch_size)

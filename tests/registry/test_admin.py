@@ -90,6 +90,11 @@ def test_search_on_a_large_register(superuser_client, large_register):
     plan = queryset.explain()
     assert "person_name_prefix_idx" in plan and "Seq Scan" not in plan, plan
     assert [p.family_name for p in queryset] == ["Cognome012345"]
+    # Typed with accents, a typographic apostrophe and punctuation: the same keys, the same index.
+    queryset = search_people(Person.objects.all(), "cógnome’012345, màr")
+    plan = queryset.explain()
+    assert "person_name_prefix_idx" in plan and "Seq Scan" not in plan, plan
+    assert [p.family_name for p in queryset] == ["Cognome012345"]
 
 
 def test_search_by_former_fiscal_code(superuser_client):

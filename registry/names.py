@@ -1,0 +1,87 @@
+"""Names of people and places: the letters the register accepts, how a name is stored, how it is searched.
+
+- ``clean_name``: the stored form. Unicode NFC (an accent is one code point, however it was typed),
+  typographic apostrophes (’ ‘ ʼ ` ´ ′) as the ASCII apostrophe, spaces collapsed.
+- ``name_search_key``: the form that search compares, for stored names and for what a clerk types
+  alike: no accents (NFKD, combining marks dropped, and the letters that have no decomposition —
+  Ø Æ Œ Ł Đ ß … — spelled in ASCII), no apostrophes (D'ANGELO → DANGELO), other punctuation as a
+  space, upper case. ``d’angelo maria`` and ``D'ANGELO MARIA`` have the same key.
+- ``validate_person_name`` / ``validate_place_name``: the characters the register accepts, so that
+  every PDF can draw them (docs/names.md).
+
+The accepted letters are the Latin letters of the Multilingual European Subset MES-1 (CEN Workshop
+Agreement CWA 13873:2000, the repertoire of ISO/IEC 6937): the Unicode blocks Basic Latin,
+Latin-1 Supplement and Latin Extended-A. ANPR keeps names in the Latin alphabet (names written in
+other scripts are transliterated); MES-1 covers the Latin alphabets of the EU's languages. Seven
+letters of Latin Extended-A are left out: Unicode decomposes five of them into other letters (Ĳ ĳ
+→ IJ ij, Ŀ ŀ → L· l·, ſ → s), deprecates ŉ, and ĸ left Greenlandic spelling in 1973; the portal's
+document font (Titillium Web) has none of them.
+"""
+
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_EXCLUDED = set("ĲĳĸĿŀŉſ")
+LETTERS = frozenset(
+    chr(code)
+    for code in (*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x180))
+    if unicodedata.category(chr(code)).startswith("L") and chr(code) not in _EXCLUDED
+)
+# Besides letters: a person's name has spaces, apostrophes, hyphens and dots ("De' Medici",
+# "Rossi-Bianchi", "J. R."); a place also digits, commas, brackets, the slash and the degree sign
+# ("Via XX Settembre", "Isole Cook (NZ)", "Piazza 1° Maggio", "Sesto S. Giovanni, 12/A").
+PERSON_NAME_CHARACTERS = LETTERS | frozenset(" '-.")
+PLACE_NAME_CHARACTERS = PERSON_NAME_CHARACTERS | frozenset("0123456789,()/°")
+
+APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4\u2032"
+_TO_APOSTROPHE = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
+# Letters NFKD does not decompose, spelled as Italian clerks type them.
+_ASCII_SPELLING = str.maketrans(
+    {"Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d",
+     "Ð": "D", "ð": "d", "Þ": "TH", "þ": "th", "ß": "ss", "Ħ": "H", "ħ": "h", "Ŧ": "T", "ŧ": "t", "Ŋ": "N",
+     "ŋ": "n", "ı": "i", "ĸ": "k"}
+)  # fmt: skip
+_NOT_WORD = re.compile(r"[^0-9A-Z]+")
+SEARCH_KEY_LENGTH = 100
+
+MESSAGES = {
+    "person": _("Il nome contiene caratteri che l'anagrafe non accetta: %(characters)s."),
+    "place": _("Il luogo contiene caratteri che l'anagrafe non accetta: %(characters)s."),
+}
+
+
+def clean_name(value):
+    """The stored form of a name (``str``): NFC, one kind of apostrophe, single spaces, no edges."""
+    return " ".join(unicodedata.normalize("NFC", str(value)).translate(_TO_APOSTROPHE).split())
+
+
+def name_search_key(value):
+    """The search form of a name or of a search term (``str``, A–Z, 0–9 and single spaces).
+
+    ``name_search_key("d’Àngelo  maria")`` == ``name_search_key("D'ANGELO MARIA")`` == "DANGELO MARIA".
+    """
+    text = unicodedata.normalize("NFKD", clean_name(value).translate(_ASCII_SPELLING))
+    text = "".join(char for char in text if not unicodedata.combining(char)).replace("'", "").upper()
+    return " ".join(_NOT_WORD.sub(" ", text).split())[:SEARCH_KEY_LENGTH]
+
+
+def unsupported_characters(value, allowed):
+    """The characters of ``clean_name(value)`` outside ``allowed``, each once, in order."""
+    return list(dict.fromkeys(char for char in clean_name(value) if char not in allowed))
+
+
+def _validator(allowed, message_key):
+    def validate(value):
+        bad = unsupported_characters(value, allowed)
+        if bad:
+            shown = ", ".join(f"«{char}» (U+{ord(char):04X})" for char in bad)
+            raise ValidationError(MESSAGES[message_key], code="unsupported_characters", params={"characters": shown})
+
+    return validate
+
+
+validate_person_name = _validator(PERSON_NAME_CHARACTERS, "person")
+validate_place_name = _validator(PLACE_NAME_CHARACTERS, "place")
