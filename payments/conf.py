@@ -14,6 +14,12 @@ DEFAULT_TAXONOMY = {
 }
 
 
+# The digital stamp (*marca da bollo digitale*, @e.bollo) is paid to the Agenzia delle Entrate, not to
+# the municipality that sells it: its transfer's beneficiary (fiscal code of the Agenzia, as on its
+# site agenziaentrate.gov.it), so the stamp never appears in the municipality's reporting flows.
+STAMP_BENEFICIARY_FISCAL_CODE = "06363391001"
+
+
 def segregation_code():
     return settings.PAGOPA_SEGREGATION_CODE
 

@@ -285,9 +285,15 @@ class ReceiptTransfer(models.Model):
 
 
 class ReportingFlow(models.Model):
-    """*Flusso di rendicontazione* (FdR): what a PSP remitted in one SEPA credit transfer."""
+    """*Flusso di rendicontazione* (FdR): what a PSP remitted in one SEPA credit transfer.
 
-    flow_id = models.CharField(_("identificativo flusso"), max_length=35, unique=True)
+    A PSP corrects a flow by sending it again with the same flow id and a later ``dataOraFlusso``
+    (FdR 3 calls it a new *revision*): each revision is a row, the latest one stands, the lines of the
+    earlier ones are SUPERSEDED.
+    """
+
+    flow_id = models.CharField(_("identificativo flusso"), max_length=35)
+    revision = models.PositiveIntegerField(_("revisione"), default=1)
     flow_datetime = models.DateTimeField(_("data e ora del flusso"))
     psp_id = models.CharField(_("PSP"), max_length=35)
     regulation_id = models.CharField(_("identificativo regolamento (TRN)"), max_length=35)
@@ -301,9 +307,10 @@ class ReportingFlow(models.Model):
     class Meta:
         verbose_name = _("flusso di rendicontazione")
         verbose_name_plural = _("flussi di rendicontazione")
+        constraints = [models.UniqueConstraint(fields=["flow_id", "revision"], name="payments_flow_revision")]
 
     def __str__(self):
-        return self.flow_id
+        return self.flow_id if self.revision == 1 else f"{self.flow_id} (rev. {self.revision})"
 
 
 class FlowLineStatus(models.TextChoices):
@@ -312,6 +319,10 @@ class FlowLineStatus(models.TextChoices):
     NO_RECEIPT = "NO_RECEIPT", _("Senza ricevuta")
     AMOUNT_MISMATCH = "MISMATCH", _("Importo diverso")
     DUPLICATE = "DUPLICATE", _("Duplicata")
+    # Outcome 3: the PSP took the money back from the municipality (refund to the payer).
+    REVOKED = "REVOKED", _("Pagamento revocato")
+    # A later revision of the same flow replaced this line.
+    SUPERSEDED = "SUPERSEDED", _("Sostituita da una revisione")
 
 
 class ReportingFlowLine(models.Model):
@@ -349,6 +360,8 @@ class Anomaly(models.Model):
         RECEIPT_NOT_REPORTED = "NOT_REPORTED", _("Ricevuta mai rendicontata")
         FLOW_AMOUNT_MISMATCH = "FLOW_AMOUNT", _("Importo rendicontato diverso dalla ricevuta")
         DUPLICATE_LINE = "DUPLICATE_LINE", _("Riga di rendicontazione duplicata")
+        PAID_WITHOUT_RECEIPT = "NO_RPT_PAID", _("Pagamento senza RPT rendicontato (esito 8 o 9): manca la ricevuta")
+        PAYMENT_REVOKED = "REVOKED", _("Pagamento revocato dal PSP (esito 3): la posizione va riaperta")
 
     kind = models.CharField(_("tipo"), max_length=20, choices=Kind.choices)
     # Makes recording the same anomaly twice (a retried task, a re-run reconciliation) a no-op.

@@ -60,7 +60,7 @@ def stamp_option(fiscal_code, document_hash, *, payer_name, description, referen
         return existing
     transfer = TransferSpec(
         amount_cents=STAMP_DUTY_CENTS,
-        beneficiary_fiscal_code=conf.municipality_fiscal_code(),
+        beneficiary_fiscal_code=conf.STAMP_BENEFICIARY_FISCAL_CODE,
         category=conf.taxonomy("STAMP"),
         remittance=_("Imposta di bollo: %(description)s") % {"description": description},
         stamp_hash=document_hash,

@@ -59,7 +59,7 @@ class SimulatorGateway(Gateway):
                     "amount": option.amount_cents,
                     "companyName": company,
                     "description": option.description,
-                    "transfers": [[t.index, t.amount_cents] for t in option.transfers.all()],
+                    "transfers": [[t.index, t.amount_cents, t.beneficiary_fiscal_code] for t in option.transfers.all()],
                 }
                 for option in attempt.options.order_by("pk")
             ],
@@ -106,8 +106,10 @@ class SimulatorGateway(Gateway):
         return StatusReport(kind=data.get("final"), receipts=tuple(parse_receipt(r) for r in data.get("receipts", [])))
 
     def fetch_reporting_flows(self, day):
-        """The simulated PSP's reporting flow for ``day`` as CSV text (docs/payments.md)."""
-        path = f"{reverse('psp_simulator:flows')}?date={day.isoformat()}"
+        """The simulated PSP's reporting flow to the municipality for ``day`` as CSV text (docs/payments.md):
+        like a real PSP, it holds only the transfers paid to the municipality."""
+        creditor = settings.MUNICIPALITY["fiscal_code"]
+        path = f"{reverse('psp_simulator:flows')}?date={day.isoformat()}&creditor={creditor}"
         response = requests.get(
             settings.PSP_SIMULATOR_URL + path,
             headers={protocol.SIGNATURE_HEADER: protocol.sign(path.encode())},

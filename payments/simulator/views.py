@@ -78,7 +78,14 @@ def _receipts(cart, paid_at):
             "idPSP": PSP_ID,
             "pspCompanyName": PSP_NAME,
             "paymentDateTime": paid_at.isoformat(),
-            "transferList": [{"idTransfer": i, "transferAmountCents": a} for i, a in notice.get("transfers", [])],
+            "transferList": [
+                {
+                    "idTransfer": i,
+                    "transferAmountCents": a,
+                    "fiscalCodePA": beneficiary[0] if beneficiary else notice["fiscalCode"],
+                }
+                for i, a, *beneficiary in notice.get("transfers", [])
+            ],
         }
         for notice in cart["paymentNotices"]
     ]
@@ -124,24 +131,32 @@ def status(request, id_cart):
 
 @require_GET
 def reporting_flow(request):
-    """The day's reporting flow (CSV, docs/payments.md) of the payments this simulated PSP collected."""
+    """The day's reporting flow (CSV, docs/payments.md) to one creditor (``creditor``: its fiscal code,
+    default the municipality) of the payments this simulated PSP collected.
+
+    As pagoPA's PSPs do, a flow goes to one beneficiary and holds only the transfers paid to it: the
+    TEFA of a TARI notice is in the province's flow, a digital stamp in the Agenzia delle Entrate's.
+    """
     try:
         protocol.verify(request.headers.get(protocol.SIGNATURE_HEADER), request.get_full_path().encode())
         day = date.fromisoformat(request.GET.get("date", ""))
     except (NotificationRefused, ValueError):
         return HttpResponse(status=401 if "date" in request.GET else 400)
-    flow_id = f"{day.isoformat()}{PSP_ID}-{day.strftime('%Y%m%d')}"
+    creditor = request.GET.get("creditor") or settings.MUNICIPALITY["fiscal_code"]
+    flow_id = f"{day.isoformat()}{PSP_ID}-{creditor}"[:35]
     rows = [",".join(CSV_FIELDS)]
     for session in SimulatedCheckout.objects.filter(status="succeeded", closed_at__date=day).order_by("pk"):
         for receipt in session.receipts:
             for transfer in receipt["transferList"]:
+                if transfer.get("fiscalCodePA", receipt["fiscalCode"]) != creditor:
+                    continue
                 rows.append(
                     ",".join(
                         [
                             flow_id,
                             f"{day.isoformat()}T23:00:00+00:00",
                             PSP_ID,
-                            f"TRN{day.strftime('%Y%m%d')}",
+                            f"TRN{day.strftime('%Y%m%d')}{creditor}",
                             day.isoformat(),
                             receipt["noticeNumber"][1:],
                             receipt["receiptId"],
