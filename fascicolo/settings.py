@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A view over one of the limits of fascicolo/limits.py answers with the 429 page.
+    "fascicolo.limits.LimitExceededMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "fascicolo.security.middleware.SessionLifetimeMiddleware",
     "fascicolo.staff.middleware.AccountPagesMiddleware",
@@ -409,6 +411,31 @@ CELERY_BEAT_SCHEDULE["payments-time-based-statuses"] = {
     "schedule": 3600.0,
 }
 
+# --- Limits on costly actions (fascicolo/limits.py) ------------------------------------------------
+# Rates in django-ratelimit's notation ("20/h", "5/10m"), counted in the cache (Redis) and so shared
+# by every web process; a web page and the API endpoint for the same action share one count.
+LIMITS = {
+    "certificate_requests": env("LIMIT_CERTIFICATE_REQUESTS", "20/h"),  # per resident, web and API
+    "payment_starts": env("LIMIT_PAYMENT_STARTS", "20/h"),  # per resident: "Paga", stamp payments
+    "api_tokens": env("API_TOKEN_RATE", "20/h"),  # per resident, settings page and API
+    "step_up": env("LIMIT_STEP_UP", "10/h"),  # per resident: logins started to raise the level
+    "verify_uploads_client": env("LIMIT_VERIFY_UPLOADS_CLIENT", "20/10m"),  # per client address
+    "verify_uploads_code": env("LIMIT_VERIFY_UPLOADS_CODE", "30/h"),  # per verification code
+}
+# Certificate requests of one resident not yet generated (or waiting for the stamp) at once.
+LIMIT_CERTIFICATES_PENDING = int(env("LIMIT_CERTIFICATES_PENDING", "5"))
+RATELIMIT_CACHE_PREFIX = "limits:"
+# Public upload on /verify/: the most a body may carry, and the bounds a PDF's structure must keep
+# before any signature work; verification runs in a child process under a CPU and memory budget.
+VERIFY_UPLOAD_MAX_BYTES = int(env("VERIFY_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+VERIFY_PDF_MAX_OBJECTS = int(env("VERIFY_PDF_MAX_OBJECTS", "5000"))
+VERIFY_PDF_MAX_SIGNATURE_FIELDS = int(env("VERIFY_PDF_MAX_SIGNATURE_FIELDS", "5"))
+VERIFY_PDF_MAX_FIELDS = int(env("VERIFY_PDF_MAX_FIELDS", "50"))
+VERIFY_PDF_MAX_DEPTH = int(env("VERIFY_PDF_MAX_DEPTH", "8"))
+VERIFY_PDF_MAX_PAGES = int(env("VERIFY_PDF_MAX_PAGES", "50"))
+VERIFY_CPU_SECONDS = int(env("VERIFY_CPU_SECONDS", "3"))
+VERIFY_MEMORY_MB = int(env("VERIFY_MEMORY_MB", "512"))
+
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # The API framework (docs/api.md): bearer tokens or the browser session, residents at level 2,
@@ -423,7 +450,6 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "fascicolo.api.problems.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"api-tokens": env("API_TOKEN_RATE", "20/hour")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

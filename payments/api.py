@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from fascicolo.api.pagination import CursorPagination
 from fascicolo.identity.services import fiscal_code_for_user
+from fascicolo.limits import check_resident
 
 from . import attempts, selectors
 from .gateways.base import ReturnUrls
@@ -152,6 +153,7 @@ class Pay(APIView):
         summary="Start paying one notice: returns the gateway checkout URL to open",
     )
     def post(self, request, pk):
+        check_resident(request, "payment_starts")
         fiscal_code = fiscal_code_for_user(request.user)
         option = selectors.option_for(fiscal_code, pk)
         if option is None:

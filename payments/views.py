@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fascicolo.identity.decorators import require_loa
 from fascicolo.identity.loa import LoA
 from fascicolo.identity.services import fiscal_code_for_user, person_for_user
+from fascicolo.limits import check_resident
 
 from . import attempts, certificate_stamps, selectors
 from .gateways import get_gateway
@@ -100,6 +101,7 @@ def receipt_download(request, pk):
 @require_loa(LoA.L2)
 @require_POST
 def pay(request, pk):
+    check_resident(request, "payment_starts")
     fiscal_code = fiscal_code_for_user(request.user)
     option = selectors.option_for(fiscal_code, pk)
     if option is None:
@@ -129,6 +131,7 @@ def _return_urls(request, attempt):
 @require_POST
 def pay_certificate_stamp(request, certificate_id):
     """Pay the €16 stamp of one of the resident's certificates waiting for it (anyone else's: 404)."""
+    check_resident(request, "payment_starts")
     fiscal_code = fiscal_code_for_user(request.user)
 
     try:

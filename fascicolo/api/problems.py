@@ -14,6 +14,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from fascicolo.limits import LimitExceeded
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
 
@@ -70,6 +72,9 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, DjangoPermissionDenied) and exc.args:
         exc = exceptions.PermissionDenied(str(exc))
+    elif isinstance(exc, LimitExceeded):
+        # fascicolo/limits.py: the same count as the web page for this action; 429 with Retry-After.
+        exc = exceptions.Throttled(wait=exc.retry_after, detail=exc.message)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a bug: Django's handler500 answers, in the same format (fascicolo/errors.py)

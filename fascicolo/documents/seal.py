@@ -51,6 +51,7 @@ class SealVerification:
     trusted: bool = False  # signed by the configured seal certificate
     whole_file: bool = False  # nothing was appended after the signature
     detail: str = ""
+    reason: str = ""  # the seal's /Reason (certificates name their verification code there)
 
     @property
     def ok(self):
@@ -228,8 +229,14 @@ def seal_pdf(pdf_bytes, reason="Sigillo elettronico del Comune"):
     return output.getvalue()
 
 
-def verify_seal(pdf_bytes):
-    """Check the seal of a PDF against the configured certificate; never raises on bad input."""
+def verify_seal(pdf_bytes, certificate=None):
+    """Check the seal of a PDF against ``certificate`` (an ``asn1crypto`` certificate; default: the
+    configured seal); never raises on bad input.
+
+    Costs grow with the file's structure: for uploads from the public, call
+    ``fascicolo.documents.bounded.verify_upload``, which bounds the structure first and runs this
+    under a CPU and memory budget.
+    """
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -243,7 +250,7 @@ def verify_seal(pdf_bytes):
         return SealVerification(signed=False, detail=f"unreadable PDF: {error}")
     if not signatures:
         return SealVerification(signed=False, detail="no signature")
-    certificate = seal_certificate()
+    certificate = certificate or seal_certificate()
     try:
         status = _outside_event_loop(
             validate_pdf_signature, signatures[-1], ValidationContext(trust_roots=[certificate])
@@ -258,4 +265,5 @@ def verify_seal(pdf_bytes):
         trusted=bool(status.trusted) and signed_by_seal,
         whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         detail=status.summary(),
+        reason=str(signatures[-1].sig_object.get("/Reason", "")),
     )

@@ -14,6 +14,7 @@ from fascicolo.identity import selectors as identity_selectors
 from fascicolo.identity import tokens
 from fascicolo.identity.models import ApiToken
 from fascicolo.identity.services import fiscal_code_for_user, person_for_user
+from fascicolo.limits import check_resident
 
 from . import selectors, services
 from .serializers import (
@@ -195,15 +196,9 @@ class RectificationDetail(APIView):
 
 class TokenList(generics.ListAPIView):
     serializer_class = TokenSerializer
-    throttle_scope = "api-tokens"
 
     def get_queryset(self):
         return tokens.tokens_for(self.request.user)
-
-    def get_throttles(self):
-        from rest_framework.throttling import ScopedRateThrottle
-
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(summary="The resident's app tokens")
     def get(self, request, *args, **kwargs):
@@ -218,6 +213,7 @@ class TokenList(generics.ListAPIView):
         if isinstance(request.auth, ApiToken):
             # A token minting tokens would outlive the strong login it came from.
             raise PermissionDenied(_("I token si creano solo da un accesso con SPID o CIE, non con un altro token."))
+        check_resident(request, "api_tokens")  # one count with the settings page's form
         serializer = TokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token, raw = tokens.create_api_token(request.user, name=serializer.validated_data["name"],

@@ -19,6 +19,7 @@ from fascicolo.identity import tokens
 from fascicolo.identity.decorators import require_loa
 from fascicolo.identity.loa import LoA, session_loa
 from fascicolo.identity.services import fiscal_code_for_user, person_for_user
+from fascicolo.limits import check_resident
 
 from . import hooks, selectors, services
 from .forms import EmailForm, PreferencesForm, RectificationForm, TokenForm
@@ -255,6 +256,7 @@ def _change_preferences(request):
 
 
 def _create_token(request):
+    check_resident(request, "api_tokens")  # one count with the API's POST /api/v1/tokens/
     form = TokenForm(request.POST)
     if not form.is_valid():
         return render_dossier(request, "dossier/settings.html", _settings_context(request, token_form=form), status=400)

@@ -14,6 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from fascicolo.limits import check_resident
+
 from . import services
 from .backends.base import LoginFailed
 from .loa import LoA
@@ -73,6 +75,9 @@ def start(request, backend_id):
     if backend is None:
         raise Http404
     level = _requested_level(request)
+    if request.user.is_authenticated:
+        # A signed-in resident starting a login is stepping up (a higher level of assurance).
+        check_resident(request, "step_up")
     try:
         return backend.start_login(request, level, _safe_next(request))
     except LoginFailed as failure:

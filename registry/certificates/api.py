@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from fascicolo.api.pagination import CursorPagination
 from fascicolo.documents.storage import open_private_file
+from fascicolo.limits import check_resident
 
 from . import selectors, services
 from .catalogue import CERTIFICATE_KINDS
@@ -59,6 +60,7 @@ class CertificateList(generics.ListAPIView):
         summary="Request a certificate (generated asynchronously; poll its status)",
     )
     def post(self, request):
+        check_resident(request, "certificate_requests")
         incoming = CertificateRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data

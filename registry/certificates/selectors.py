@@ -1,5 +1,7 @@
 """Reads, always scoped: a resident reaches only the certificates they requested (anyone else's id is 404)."""
 
+import re
+
 from django.conf import settings
 from django.core import signing
 from django.http import Http404
@@ -81,6 +83,13 @@ def certificate_for_verification(code):
         .select_related("holder")
         .first()
     )
+
+
+def certificate_for_sealed_reason(reason):
+    """The issued certificate named in a seal's reason ("Certificato anagrafico ABCD-…", see
+    ``rendering.build_pdf``), or ``None``. Trust the reason only from a seal that verified."""
+    match = re.search(r"([A-Z2-7]{4}(?:-[A-Z2-7]{4}){4})\s*$", reason or "")
+    return certificate_for_verification(match.group(1)) if match else None
 
 
 def holder_initials(person):

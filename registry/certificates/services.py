@@ -13,6 +13,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from fascicolo.documents.storage import store_private_file
 from fascicolo.identity.services import person_for_user
+from fascicolo.limits import LimitExceeded
 from registry.selectors import person_may_act_for
 
 from .catalogue import CERTIFICATE_KINDS, SELF_DECLARATION_SECTIONS, self_declaration_sections_for
@@ -69,11 +71,36 @@ def validate_exemption(exemption, description):
     return exemption, description if exemption == StampExemption.OTHER else ""
 
 
+# States in which a request still costs the workers something or waits for the resident.
+OPEN_STATUSES = (Status.PENDING, Status.AWAITING_STAMP)
+
+
+def _refuse_beyond_pending_limit(user):
+    """Called inside the request's transaction: at most ``LIMIT_CERTIFICATES_PENDING`` open requests.
+
+    The user's row is locked first, so concurrent requests of one resident (two web processes, web
+    and API) count one after the other and never both slip under the limit.
+    """
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    open_requests = Certificate.objects.filter(requested_by=user, status__in=OPEN_STATUSES).count()
+    if open_requests >= settings.LIMIT_CERTIFICATES_PENDING:
+        raise LimitExceeded(
+            _(
+                "Hai già %(count)d richieste in preparazione o in attesa del bollo: attendi che siano pronte "
+                "(o paga il bollo) prima di chiederne altre."
+            )
+            % {"count": open_requests},
+            retry_after=settings.CERTIFICATES_SWEEP_AFTER_SECONDS,
+        )
+
+
 def request_certificate(user, *, person_id, kind, exemption=None, exemption_description="", language="it"):
     """Accept a request for ``kind`` about ``person_id`` and queue its generation.
 
     Raises ``Certificate.DoesNotExist`` when the user may not act for that person (callers answer
-    404, as for anyone else's data) and ``RequestRefused`` for a request that cannot be made.
+    404, as for anyone else's data), ``RequestRefused`` for a request that cannot be made and
+    ``fascicolo.limits.LimitExceeded`` when the resident already has ``LIMIT_CERTIFICATES_PENDING``
+    open requests (callers answer 429).
     """
     person = person_may_act_for(person_for_user(user), person_id)
     if person is None:
@@ -92,6 +119,7 @@ def request_certificate(user, *, person_id, kind, exemption=None, exemption_desc
             code="stamp_unavailable",
         )
     with transaction.atomic():
+        _refuse_beyond_pending_limit(user)
         certificate = Certificate.objects.create(
             document_kind=DocumentKind.CERTIFICATE,
             kind=entry.key,
@@ -122,6 +150,7 @@ def request_self_declaration(user, *, sections, language="it"):
         if not ok:
             raise RequestRefused(reason, code="unavailable")
     with transaction.atomic():
+        _refuse_beyond_pending_limit(user)
         certificate = Certificate.objects.create(
             document_kind=DocumentKind.SELF_DECLARATION,
             sections=chosen,

@@ -4,6 +4,7 @@ import hashlib
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,20 +12,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fascicolo.documents import verify_seal
+from fascicolo.documents import bounded
 from fascicolo.documents.storage import open_private_file
 from fascicolo.dossier.views import dossier_page, render_dossier
 from fascicolo.identity.decorators import require_loa
 from fascicolo.identity.loa import LoA
-from fascicolo.identity.services import person_for_user
+from fascicolo.identity.services import client_ip, person_for_user
+from fascicolo.limits import check, check_resident
 from registry.selectors import people_person_may_act_for, person_may_act_for
 
 from . import selectors, services
 from .catalogue import catalogue_for, self_declaration_sections_for
+from .codes import normalize_verification_code
 from .forms import CertificateRequestForm, SelfDeclarationForm
 from .states import Status
-
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def resident_page(view):
@@ -65,6 +66,7 @@ def index(request):
 @resident_page
 @require_POST
 def request_certificate(request):
+    check_resident(request, "certificate_requests")
     selected = person_may_act_for(person_for_user(request.user), request.POST.get("person"))
     if selected is None:
         raise Http404
@@ -122,6 +124,8 @@ def self_declaration(request):
     form = SelfDeclarationForm(
         request.POST or None, available_sections=[section.key for section, ok, _reason in sections if ok]
     )
+    if request.method == "POST":
+        check_resident(request, "certificate_requests")
     if request.method == "POST" and form.is_valid():
         try:
             services.request_self_declaration(
@@ -153,31 +157,75 @@ def _cache_headers(request, response):
     return response
 
 
-# No CSRF token: the upload only reads, and a token would set a cookie on a public page.
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
+def _max_upload_mb():
+    return f"{settings.VERIFY_UPLOAD_MAX_BYTES / (1024 * 1024):g}"
+
+
+@require_GET
+def verify_landing(request):
+    """Where a person holding a printed certificate types its code, or uploads the PDF."""
+    typed = request.GET.get("codice")
+    error = None
+    if typed is not None:
+        try:
+            return redirect("certificates_public:verify", code=normalize_verification_code(typed))
+        except ValidationError as invalid:
+            error = invalid.messages[0]
+    response = render(
+        request,
+        "certificates/verify_landing.html",
+        {"typed": typed or "", "error": error, "max_upload_mb": _max_upload_mb()},
+        status=400 if error else 200,
+    )
+    return _cache_headers(request, response)
+
+
+@require_GET
 def verify(request, code):
     certificate = selectors.certificate_for_verification(code)
-    context = {"code": code, "certificate": certificate, "upload_result": None}
+    context = {"code": code, "certificate": certificate, "upload_result": None, "max_upload_mb": _max_upload_mb()}
     if certificate is not None:
         context["initials"] = selectors.holder_initials(certificate.holder)
-    if request.method == "POST":
-        context["upload_result"] = _compare_upload(request, certificate)
-        response = render(request, "certificates/verify.html", context, status=200)
-        response["Cache-Control"] = "private, no-store"
-        return response
     response = render(request, "certificates/verify.html", context, status=200 if certificate else 404)
     return _cache_headers(request, response)
 
 
-def _compare_upload(request, certificate):
-    """Whether the uploaded file is exactly the one issued, untouched: same SHA-256 and a valid seal."""
-    upload = request.FILES.get("document")
-    if upload is None:
-        return {"error": _("Scegli il file PDF del certificato da controllare.")}
-    if upload.size > MAX_UPLOAD_BYTES:
-        return {"error": _("Il file è troppo grande (massimo 5 MB).")}
-    data = upload.read()
-    seal = verify_seal(data)
-    same = certificate is not None and hashlib.sha256(data).hexdigest() == certificate.sha256
-    return {"identical": same and seal.ok, "seal_ok": seal.ok, "same_hash": same}
+# No CSRF token: the upload only reads, and a token would set a cookie on a public page. Exempt also
+# because CSRF's check would read the body before the bounded upload handler is installed.
+@csrf_exempt
+@require_POST
+def verify_upload(request, code=None):
+    """Compare an uploaded PDF with the issued certificate (``code`` from the address, else the one
+    named in the file's seal). Bounded: per-client and per-code rates, then size while reading, then
+    structure, then a CPU/memory budget (fascicolo/documents/bounded.py)."""
+    check(request, "verify_uploads_client", key=client_ip(request) or "unknown")
+    if code is not None:
+        check(request, "verify_uploads_code", key=code.replace("-", "").upper())
+    certificate = selectors.certificate_for_verification(code) if code is not None else None
+    status = 200
+    try:
+        data = bounded.read_bounded_upload(request, "document")
+        if data is None:
+            upload_result = {"error": _("Scegli il file PDF del certificato da controllare.")}
+            status = 400
+        else:
+            seal = bounded.verify_upload(data)
+            if code is None and seal.ok:
+                certificate = selectors.certificate_for_sealed_reason(seal.reason)
+            same = certificate is not None and hashlib.sha256(data).hexdigest() == certificate.sha256
+            upload_result = {"identical": same and seal.ok, "seal_ok": seal.ok, "same_hash": same}
+    except bounded.UploadRefused as refusal:
+        upload_result = {"error": refusal.message}
+        status = 413 if refusal.code == "too_large" else 422
+    context = {
+        "code": code,
+        "certificate": certificate,
+        "upload_result": upload_result,
+        "uploaded": True,
+        "max_upload_mb": _max_upload_mb(),
+    }
+    if certificate is not None:
+        context["initials"] = selectors.holder_initials(certificate.holder)
+    response = render(request, "certificates/verify.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -75,3 +75,21 @@ def test_self_declaration_and_verify_pages_are_accessible(live_server, page, fam
     page.goto(f"{live_server.url}/verify/AAAAAAAAAAAAAAAAAAAA/")
     assert "Codice sconosciuto" in page.content()
     assert axe_violations(page) == []
+
+
+def test_verify_landing_page_takes_a_typed_code_and_is_accessible(live_server, page, family):
+    page.goto(f"{live_server.url}/verify/")
+    assert page.get_by_role("heading", name="Verifica di un certificato", level=1).is_visible()
+    assert axe_violations(page) == []
+    page.get_by_label("Codice di verifica").fill("1234")
+    page.get_by_role("button", name="Verifica il codice").click()
+    assert "Il codice di verifica non è valido." in page.content()
+    assert axe_violations(page) == []
+    page.get_by_label("Codice di verifica").fill("aaaa-aaaa-aaaa-aaaa-aaaa")
+    page.get_by_role("button", name="Verifica il codice").click()
+    page.wait_for_url(f"{live_server.url}/verify/AAAAAAAAAAAAAAAAAAAA/")
+    assert "Codice sconosciuto" in page.content()
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(f"{live_server.url}/verify/")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+    assert axe_violations(page) == []

@@ -202,12 +202,13 @@ def test_upload_of_garbage_is_an_answer_not_an_error(client, family):
     certificate = issue(user, family["head"])
     client.logout()
     response = client.post(
-        f"/verify/{certificate.verification_code}/",
+        f"/verify/{certificate.verification_code}/controlla/",
         {"document": SimpleUploadedFile("x.pdf", b"%PDF-1.7 nonsense", content_type="application/pdf")},
     )
     assert response.status_code == 200
     assert "NON corrisponde" in response.text
-    assert client.post(f"/verify/{certificate.verification_code}/", {}).status_code == 200
+    missing = client.post(f"/verify/{certificate.verification_code}/controlla/", {})
+    assert missing.status_code == 400 and "Scegli il file PDF" in missing.text
 
 
 # --- Admin ------------------------------------------------------------------------------------------

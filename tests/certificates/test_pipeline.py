@@ -82,11 +82,11 @@ def test_request_ready_download_and_verify(celery_worker, client, family):
     assert page.status_code == 200
     assert "Certificato valido" in page.text
 
-    original = client.post(f"/verify/{certificate.verification_code}/", {"document": io.BytesIO(pdf)})
+    original = client.post(f"/verify/{certificate.verification_code}/controlla/", {"document": io.BytesIO(pdf)})
     assert "Il file è identico a quello rilasciato" in original.text
     tampered_file = io.BytesIO(flip_one_byte(pdf))
     tampered_file.name = "certificato.pdf"
-    tampered = client.post(f"/verify/{certificate.verification_code}/", {"document": tampered_file})
+    tampered = client.post(f"/verify/{certificate.verification_code}/controlla/", {"document": tampered_file})
     assert "NON corrisponde" in tampered.text
     assert "Il file è identico" not in tampered.text
 
