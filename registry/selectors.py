@@ -6,8 +6,9 @@ codice fiscale, a search term), never a user or a request: mapping a signed-in u
 identity's job (``fascicolo.identity.services.person_for_user``).
 
 - ``person_by_fiscal_code``: the person holding a codice fiscale now or before (*omocodia*, corrections).
-- ``household_members`` / ``current_members``: the current members of a person's household
-  (*famiglia anagrafica*).
+- ``household_members``: the family a person sees and certifies: their whole *famiglia anagrafica*,
+  or in a *convivenza* only their own nucleus (``family_nucleus``); ``current_members``: every
+  current member of a household (for clerks and the register's own checks).
 - ``people_person_may_act_for`` / ``person_may_act_for``: for whom a resident may act.
 - ``search_people`` / ``person_search_filter``: what a clerk typed (a codice fiscale or a name).
 """
@@ -15,17 +16,16 @@ identity's job (``fascicolo.identity.services.person_for_user``).
 from django.db.models import Q
 from django.utils import timezone
 
+from .acting_for import acts_for_minor
 from .codicefiscale import InvalidCodiceFiscale, normalize, parse_codice_fiscale
-from .models import HEAD_RELATIONSHIPS, FiscalCodeAlias, Membership, Person, Relationship
+from .models import FiscalCodeAlias, HouseholdKind, Membership, Person, Relationship
 from .names import name_search_key
 
 ADULT_AGE = 18
 
-# Relationships to the head (ANPR table 5) that make the head, and the head's spouse or partner,
-# a parent of the member.
-CHILD_RELATIONSHIPS = (Relationship.CHILD, Relationship.ADOPTED, Relationship.STEPCHILD)
-HEAD_PARTNER_RELATIONSHIPS = (*HEAD_RELATIONSHIPS, Relationship.SPOUSE, Relationship.CIVIL_PARTNER,
-                              Relationship.COHABITANT)  # fmt: skip
+# In a convivenza, members recorded with these relationships are not family of anyone there: the
+# institution's residents (25), and anyone whose relationship was never communicated (99).
+NOT_FAMILY_IN_COHABITATION = (Relationship.COHABITATION_MEMBER, Relationship.UNDEFINED)
 
 # A name search tries every split of the words into family and given name; past a few words the
 # alternatives only slow the query down.
@@ -71,24 +71,48 @@ def current_members(household):
 
 
 def household_members(person):
-    """The current ``Membership`` rows of ``person``'s household (``person`` included), head first;
-    ``[]`` for someone in no household (or ``None``)."""
+    """The current ``Membership`` rows ``person`` sees and certifies as their family (``person``
+    included), head first; ``[]`` for someone in no household (or ``None``).
+
+    A *famiglia anagrafica*: every current member. A *convivenza* (care home, religious community,
+    barracks, prison, hostel…; DPR 223/1989 art. 5) is not a family: its members live together for
+    reasons of religion, care, assistance, service or detention, so a member sees only their own
+    family nucleus (``family_nucleus``), and the institution's manager is not their relative.
+    """
     membership = person.current_membership() if person is not None else None
     if membership is None:
         return []
-    return current_members(membership.household)
+    members = current_members(membership.household)
+    if membership.household.kind == HouseholdKind.COHABITATION:
+        return family_nucleus(membership, members)
+    return members
+
+
+def family_nucleus(membership, members):
+    """The part of a convivenza's ``members`` that is ``membership``'s family, as the register records it.
+
+    - The manager (*responsabile*, 24) and whoever is recorded with a family relationship to them
+      (spouse, child…: their family living in the institution) form one nucleus.
+    - A resident of the institution (25, or 99) is a nucleus of their own, with their spouse or civil
+      partner when the register links the two (``Person.spouse``), as for a couple in a care home.
+    """
+    me = membership.person
+
+    def is_partner(other):
+        return other.spouse_id == me.pk or me.spouse_id == other.pk
+
+    if membership.relationship in NOT_FAMILY_IN_COHABITATION:
+        return [m for m in members if m.person_id == me.pk or is_partner(m.person)]
+    return [m for m in members if m.relationship not in NOT_FAMILY_IN_COHABITATION]
 
 
 def people_person_may_act_for(person, today=None):
     """The people for whom ``person`` may act (request certificates, see their data), themself first.
 
-    The rule (docs/dossier.md, "Acting for others"):
-    - every living resident acts for themselves;
-    - an adult who is the head of the household, or the head's spouse, civil partner or affective
-      cohabitant, acts also for the living minors recorded as the head's child, adopted child or
-      stepchild in the same current household (the parents of the household's minor children);
-    - an adult recorded as the head's guardian (*tutore*) acts also for the head while a minor.
-    Other adults in the household act only for themselves. ``[]`` for ``None`` or a deceased person.
+    Every living resident acts for themselves; an adult acts also for the living minors of their own
+    family (``household_members``) over whom the register records their parental responsibility or
+    guardianship: the table, with its legal sources, is ``registry.acting_for.MINORS_ACTED_FOR``.
+    Adults act for no other adult (no delegation is recorded). ``[]`` for ``None`` or a deceased person.
     """
     today = today or timezone.localdate()
     if person is None or not person.is_alive:
@@ -104,9 +128,7 @@ def people_person_may_act_for(person, today=None):
         other = member.person
         if other.pk == person.pk or not other.is_alive or is_adult(other, today):
             continue
-        parent_of_child = mine.relationship in HEAD_PARTNER_RELATIONSHIPS and member.relationship in CHILD_RELATIONSHIPS
-        guardian_of_head = mine.relationship == Relationship.GUARDIAN and member.relationship in HEAD_RELATIONSHIPS
-        if parent_of_child or guardian_of_head:
+        if acts_for_minor(mine.relationship, member.relationship):
             people.append(other)
     return people
 

@@ -12,7 +12,7 @@ from functools import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import RESIDENCE_EVENTS, CivilStatus, RegistrationStatus
-from registry.selectors import current_members
+from registry.selectors import household_members
 
 FREE_STATUSES = (
     CivilStatus.UNMARRIED,
@@ -35,9 +35,8 @@ class RegistryFacts:
 
     @cached_property
     def household_members(self):
-        if self.membership is None:
-            return []
-        return current_members(self.membership.household)
+        # The family the person is certified with: in a convivenza, only their own nucleus.
+        return household_members(self.person) if self.membership is not None else []
 
     @cached_property
     def citizenships(self):
