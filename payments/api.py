@@ -4,7 +4,6 @@ Every query is scoped to the signed-in resident's codice fiscale: another reside
 problem document, like a missing one.
 """
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.urls import reverse
@@ -21,7 +20,7 @@ from fascicolo.limits import check_resident
 from . import attempts, selectors
 from .gateways.base import ReturnUrls
 from .models import Receipt
-from .pdf import notice_pdf, receipt_pdf
+from .pdf import notice_pdf, qr_payload, receipt_pdf
 
 
 class TransferSerializer(serializers.Serializer):
@@ -47,7 +46,7 @@ class OptionSerializer(serializers.Serializer):
         return receipt.pk if receipt else None
 
     def get_qr_payload(self, option) -> str:
-        return f"PAGOPA|002|{option.notice_number}|{settings.MUNICIPALITY['fiscal_code']}|{option.amount_cents}"
+        return qr_payload(option)
 
 
 class PositionSerializer(serializers.Serializer):

@@ -1,7 +1,12 @@
 """Figures for the clerks' monitoring dashboard, and bar charts drawn as server-side SVG (no JS, no
-CDN); every chart has a table with the same numbers beside it."""
+CDN); every chart has a table with the same numbers beside it.
 
-from datetime import timedelta
+Days and hours are those of the municipality's clock, Europe/Rome (``TIME_ZONE``), summer time
+included: a payment at 00:15 on 1 January in Rome (23:15 UTC on 31 December) counts for 1 January,
+hour 0. Times are stored in UTC; the database groups them in Rome time (``AT TIME ZONE``).
+"""
+
+from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Sum
 from django.db.models.functions import ExtractHour, TruncDate
@@ -32,19 +37,24 @@ def bars(rows):
 
 
 def figures(days=30, now=None):
-    now = now or timezone.now()
-    since = now - timedelta(days=days)
+    """The dashboard's numbers over the last ``days`` days (today included) in Rome time."""
+    local = timezone.get_default_timezone()
+    today = timezone.localtime(now or timezone.now(), local).date()
+    days_list = [today - timedelta(days=days - 1 - i) for i in range(days)]
+    since = datetime.combine(days_list[0], time.min, tzinfo=local)  # midnight in Rome, DST-aware
     receipts = Receipt.objects.filter(payment_datetime__gte=since)
     per_day = {
         row["day"]: row
-        for row in receipts.annotate(day=TruncDate("payment_datetime"))
+        for row in receipts.annotate(day=TruncDate("payment_datetime", tzinfo=local))
         .values("day")
         .annotate(n=Count("pk"), cents=Sum("amount_cents"))
     }
-    days_list = [(since + timedelta(days=i + 1)).date() for i in range(days)]
     day_rows = [(d, per_day.get(d, {}).get("n", 0), per_day.get(d, {}).get("cents", 0) or 0) for d in days_list]
     per_hour = dict(
-        receipts.annotate(h=ExtractHour("payment_datetime")).values("h").annotate(n=Count("pk")).values_list("h", "n")
+        receipts.annotate(h=ExtractHour("payment_datetime", tzinfo=local))
+        .values("h")
+        .annotate(n=Count("pk"))
+        .values_list("h", "n")
     )
     hour_rows = [(h, per_hour.get(h, 0)) for h in range(24)]
     labels = dict(ServiceCategory.choices)

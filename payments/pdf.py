@@ -10,12 +10,16 @@ from .identifiers import format_notice_number
 
 
 def qr_payload(option):
-    """The pagoPA notice QR string (DOMAIN.md §1.2): identifier, version, notice, creditor, cents."""
-    return f"PAGOPA|002|{option.notice_number}|{settings.MUNICIPALITY['fiscal_code']}|{option.amount_cents}"
+    """The pagoPA notice QR string (DOMAIN.md §1.2): identifier, version, notice, creditor, amount in
+    cents with 2 to 10 digits (``PAGOPA|002|…|…|05`` for 5 cents). Never localized: ASCII digits only."""
+    return f"PAGOPA|002|{option.notice_number}|{settings.MUNICIPALITY['fiscal_code']}|{option.amount_cents:02d}"
 
 
 def euro(cents):
-    return f"{cents // 100:,}".replace(",", ".") + f",{cents % 100:02d} €"
+    """Integer cents as Italians write euros: ``4200`` → ``42,00 €``, ``123456`` → ``1.234,56 €``."""
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return sign + f"{cents // 100:,}".replace(",", ".") + f",{cents % 100:02d} €"
 
 
 def _page(option):

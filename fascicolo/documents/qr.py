@@ -6,14 +6,15 @@ import io
 import segno
 
 # Error correction M (15%) survives a crease or a stamp on a printed copy and keeps the symbol
-# small enough for a verification URL.
+# small enough for a verification URL; the pagoPA notice's QR must be M (Avviso pagoPA, Allegato 2,
+# "Codice QR"). Exactly M: segno would otherwise "boost" it to Q whenever that fits the same size.
 ERROR_LEVEL = "m"
 
 
 def qr_svg(data, scale=4):
     """An ``<svg>`` element (no XML declaration) encoding ``data``."""
     buffer = io.BytesIO()
-    segno.make(data, error=ERROR_LEVEL, micro=False).save(
+    segno.make(data, error=ERROR_LEVEL, boost_error=False, micro=False).save(
         buffer, kind="svg", scale=scale, border=4, xmldecl=False, svgns=True, nl=False
     )
     return buffer.getvalue().decode()
