@@ -125,13 +125,26 @@ def open_attempt_for(option, payer_fiscal_code):
 def pay_option(option, payer_fiscal_code, return_urls):
     """Resume the open attempt for ``option`` or start a new one; returns (attempt, checkout URL).
 
-    ``return_urls``: a ``ReturnUrls`` or a function of the new attempt returning one.
+    ``return_urls``: a ``ReturnUrls`` or a function of the new attempt returning one. Raises
+    ``ValidationError`` for an option that is not payable (any more), and whatever the gateway raised
+    when it could not start the checkout (the attempt is then recorded as failed).
     """
-    attempt = open_attempt_for(option, payer_fiscal_code)
-    if attempt is not None:
-        return attempt, attempt.checkout_url
-    attempt = create_attempt([option], payer_fiscal_code)
-    url = start_checkout(attempt, return_urls(attempt) if callable(return_urls) else return_urls)
+    failure = None
+    with transaction.atomic():
+        # Concurrency guard: one open attempt per option. Concurrent "Paga ora" on the same notice
+        # queue on the option's row lock, held until the first one's attempt is pending with its
+        # checkout URL, so the others resume it instead of opening a second payable checkout.
+        option = PaymentOption.objects.select_for_update().select_related("position").get(pk=option.pk)
+        attempt = open_attempt_for(option, payer_fiscal_code)
+        if attempt is not None:
+            return attempt, attempt.checkout_url
+        attempt = create_attempt([option], payer_fiscal_code)
+        try:
+            url = start_checkout(attempt, return_urls(attempt) if callable(return_urls) else return_urls)
+        except Exception as error:  # the failed attempt is committed, then the caller hears of it
+            failure = error
+    if failure is not None:
+        raise failure
     return attempt, url
 
 

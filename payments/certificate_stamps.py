@@ -11,7 +11,9 @@ import base64
 import logging
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from .signals import stamp_paid
 
@@ -37,12 +39,22 @@ def awaiting_stamp(user):
 
 
 def start_stamp_payment(user, certificate_id, fiscal_code, return_urls):
-    """Start paying the stamp of one of the user's certificates (``Http404`` for anyone else's)."""
+    """Start paying the stamp of one of the user's certificates (``Http404`` for anyone else's).
+
+    Only a certificate waiting for its stamp (``AWAITING_STAMP``) can be paid for: an exempt or an
+    already released one has nothing to pay, and a payment would take the resident's €16 for nothing
+    (``ValidationError``).
+    """
     from registry.certificates.selectors import certificate_for
+    from registry.certificates.states import Status
 
     from .stamp import request_stamp_payment
 
     certificate = certificate_for(user, certificate_id)
+    if certificate.status != Status.AWAITING_STAMP:
+        raise ValidationError(
+            _("Questo certificato non attende il pagamento del bollo: non c'è nulla da pagare."), code="no_stamp_due"
+        )
     return request_stamp_payment(
         fiscal_code,
         document_hash(certificate),
