@@ -65,7 +65,6 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     "fascicolo",
     "fascicolo.identity",
-    "fascicolo.identity.demo_idp",
     # Before "allauth": its templates restyle allauth's pages with Bootstrap Italia.
     "fascicolo.staff",
     "fascicolo.security",
@@ -357,6 +356,10 @@ IDENTITY_IN_PROCESS_PREFIXES = env_list(
     "IDENTITY_IN_PROCESS_PREFIXES", f"{SITE_URL}/demo-idp/,{SITE_URL}/accesso/" if DEMO_IDP_ENABLED else ""
 )
 IDENTITY_METADATA_CACHE_SECONDS = int(env("IDENTITY_METADATA_CACHE_SECONDS", "3600"))
+# The demo provider is an app of its own, installed only where it may run (the test suite switches
+# it on and off per test): with production settings its table and URLs do not exist.
+if DEMO_IDP_ENABLED or env_bool("TESTING"):
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("fascicolo.identity") + 1, "fascicolo.identity.demo_idp")
 
 # --- Documents: the municipality's electronic seal (fascicolo.documents, docs/documents.md) --------
 # PEM or DER files. Unset in development/tests/demo: a self-signed pair is generated under var/seal/.
@@ -375,22 +378,34 @@ CERTIFICATES_DOWNLOAD_LINK_SECONDS = int(env("CERTIFICATES_DOWNLOAD_LINK_SECONDS
 CERTIFICATES_TEST_HOLD_FILE = env("CERTIFICATES_TEST_HOLD_FILE") if env_bool("TESTING") else None
 
 # --- Payments (pagoPA) ----------------------------------------------------------------------------
+from payments import config as _payments_config  # noqa: E402  (plain module, no Django)
+
 # Segregation code assigned by PagoPA (2 digits) and the municipality's treasury IBAN.
 PAGOPA_SEGREGATION_CODE = env("PAGOPA_SEGREGATION_CODE", "01")
 PAGOPA_MUNICIPALITY_IBAN = env("PAGOPA_MUNICIPALITY_IBAN", "IT60X0542811101000000123456")
 # The province that receives TEFA (the provincial environmental levy collected with TARI).
 PAGOPA_PROVINCE_FISCAL_CODE = env("PAGOPA_PROVINCE_FISCAL_CODE", "08911820960")
 PAGOPA_PROVINCE_IBAN = env("PAGOPA_PROVINCE_IBAN", "IT57Y0306909606100000046051")
-# The payment gateway plugin (payments/gateways/) and, for the PSP simulator, its shared secret.
+# The PSP simulator (the psp_simulator app at /psp-simulator/; demo only, docs/payments.md).
 PSP_SIMULATOR_ENABLED = env_bool("PSP_SIMULATOR_ENABLED", DEBUG or DEMO_MODE or env_bool("TESTING"))
-# Empty: online payment is off (notices can still be paid at any PSP with their code).
+# The gateway new payments use (payments/gateways/). Empty: online payment is off (notices can still
+# be paid at any PSP with their code).
 PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", "simulator" if PSP_SIMULATOR_ENABLED else "")
+# The configured gateways: ids in PAYMENTS_GATEWAYS, each id reading PAYMENTS_GATEWAY_<ID>_* (README).
+_gateway_ids = env_list("PAYMENTS_GATEWAYS", PAYMENTS_GATEWAY)
+if PAYMENTS_GATEWAY and PAYMENTS_GATEWAY not in _gateway_ids:
+    _gateway_ids.append(PAYMENTS_GATEWAY)  # the gateway new payments use is always configured
+PAYMENTS_GATEWAYS = _payments_config.gateways_from_env(_gateway_ids)
 # A certificate that owes the €16 stamp duty is released once the stamp is paid online (pagoPA
 # @e.bollo bound to the document hash, payments/certificate_stamps.py): possible whenever a payment
 # gateway is configured; without one, only exempt certificates can be requested.
 CERTIFICATES_PAID_STAMP_ENABLED = env_bool("CERTIFICATES_PAID_STAMP_ENABLED", bool(PAYMENTS_GATEWAY))
 PAYMENTS_ATTEMPT_TTL_MINUTES = int(env("PAYMENTS_ATTEMPT_TTL_MINUTES", "30"))
 PSP_SIMULATOR_SECRET = env("PSP_SIMULATOR_SECRET") or f"simulator:{SECRET_KEY}"
+# The simulator is an app of its own (label psp_simulator), installed only when enabled: with
+# production settings its table, task and URLs do not exist.
+if PSP_SIMULATOR_ENABLED:
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("payments") + 1, "payments.simulator")
 # Where the portal reaches the simulator server to server (status queries); defaults to SITE_URL.
 PSP_SIMULATOR_URL = env("PSP_SIMULATOR_URL", SITE_URL).rstrip("/")
 # How the simulator misbehaves, as real PSPs do: a duplicate, a late or an out-of-order notification.

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -16,7 +17,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accesso/", include("fascicolo.identity.urls")),
-    path("demo-idp/", include("fascicolo.identity.demo_idp.urls")),
     path("personale/", include("allauth.urls")),
     path("sessione/", include("fascicolo.security.urls")),
     path("area-personale/pagamenti/", include("payments.urls")),
@@ -30,8 +30,11 @@ urlpatterns = [
     path("accessibilita/", views.accessibility, name="accessibility"),
 ]
 
-# The PSP simulator (demo only: system check payments.E001 refuses it with DEBUG off outside DEMO_MODE).
-if settings.PSP_SIMULATOR_ENABLED:
+# The demo apps, mounted only where installed (settings.py): the demo identity provider (system check
+# identity.E002) and the PSP simulator (payments.E001) are refused with DEBUG off outside DEMO_MODE.
+if apps.is_installed("fascicolo.identity.demo_idp"):
+    urlpatterns.append(path("demo-idp/", include("fascicolo.identity.demo_idp.urls")))
+if apps.is_installed("payments.simulator"):
     urlpatterns.append(path("psp-simulator/", include("payments.simulator.urls")))
 
 if settings.DEBUG:

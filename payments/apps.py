@@ -8,7 +8,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self):
         from . import certificate_stamps, checks  # noqa: F401  (system checks; the certificates' stamp hook)
-        from .gateways import load
+        from .gateways import load, simulator  # noqa: F401  (simulator registers the built-in gateway type)
 
         load()
         if self.apps.is_installed("fascicolo.dossier"):

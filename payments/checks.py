@@ -8,16 +8,13 @@ from django.core.checks import Error, register
 
 @register()
 def payment_gateways(app_configs, **kwargs):
-    from .gateways import get_gateway
+    from .gateways import all_gateways
 
     errors = []
-    gateway = None
-    if settings.PAYMENTS_GATEWAY:
-        try:
-            gateway = get_gateway(settings.PAYMENTS_GATEWAY)
-        except Exception as exc:
-            errors.append(Error(str(exc), id="payments.E003"))
-    if gateway is not None:
+    configured = all_gateways()
+    if settings.PAYMENTS_GATEWAY and settings.PAYMENTS_GATEWAY not in configured:
+        errors.append(Error(f"unknown payment gateway {settings.PAYMENTS_GATEWAY!r}", id="payments.E003"))
+    for gateway in configured.values():
         for problem in gateway.check_config():
             errors.append(Error(problem, id="payments.E003"))
     # The test suite runs with DEBUG off and the simulator on (TESTING also unlocks the development
@@ -33,12 +30,13 @@ def payment_gateways(app_configs, **kwargs):
                 id="payments.E001",
             )
         )
-    if gateway is not None and gateway.is_demo:
-        errors.append(
-            Error(
-                f"The payment gateway {gateway.id!r} is a demo gateway and DEBUG is off.",
-                hint="Choose a real gateway in PAYMENTS_GATEWAY, or set DEMO_MODE=1.",
-                id="payments.E002",
+    for gateway in configured.values():
+        if gateway.is_demo:
+            errors.append(
+                Error(
+                    f"The payment gateway {gateway.id!r} is a demo gateway and DEBUG is off.",
+                    hint="Configure real gateways in PAYMENTS_GATEWAYS / PAYMENTS_GATEWAY, or set DEMO_MODE=1.",
+                    id="payments.E002",
+                )
             )
-        )
     return errors

@@ -382,7 +382,3 @@ class Anomaly(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.key})"
-
-
-# The PSP simulator's table lives with the app's models so that migrations find it.
-from .simulator.models import SimulatedCheckout  # noqa: E402, F401

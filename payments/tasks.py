@@ -1,10 +1,8 @@
 """Celery entry points: thin, safe to run twice, each calling a service."""
 
-import requests
 from celery import shared_task
 
 from . import attempts, notify, services
-from .simulator import delivery
 
 
 @shared_task(name="payments.check_pending_attempts")
@@ -25,14 +23,3 @@ def email_notice(position_id):
 @shared_task(name="payments.email_receipt")
 def email_receipt(receipt_id):
     notify.on_receipt_issued(receipt_id)
-
-
-@shared_task(name="payments.deliver_simulator_notification", bind=True, max_retries=8)
-def deliver_simulator_notification(self, url, body):
-    """One simulator notification; retried with backoff while the portal does not answer 2xx."""
-    try:
-        delivered = delivery.post_notification(url, body.encode())
-    except requests.RequestException:
-        delivered = False
-    if not delivered:
-        raise self.retry(countdown=min(2**self.request.retries, 60))

@@ -1,7 +1,8 @@
 """Helpers shared by tests."""
 
+from fascicolo.identity.backends.base import VerifiedIdentity
 from fascicolo.identity.loa import SESSION_LOA_KEY, LoA
-from fascicolo.identity.services import VerifiedIdentity, account_for_identity
+from fascicolo.identity.services import account_for_identity
 
 
 def login_resident(client, person_or_fiscal_code, level=LoA.L2, backend_id="test"):

@@ -1,8 +1,5 @@
 """Turning a verified identity into a resident's session, and finding the resident's registry record."""
 
-from dataclasses import dataclass
-from datetime import date
-
 from django.contrib.auth import get_user_model, login, logout
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -11,23 +8,10 @@ from registry.selectors import person_by_fiscal_code
 
 from . import signals
 from .backends import registry
-from .loa import SESSION_LOA_KEY, LoA, session_loa
+from .loa import SESSION_LOA_KEY, session_loa
 from .models import LoginEvent, LoginOutcome, ResidentAccount
 
 SESSION_BACKEND_KEY = "identity.backend"
-
-
-@dataclass(frozen=True)
-class VerifiedIdentity:
-    """What an identity backend hands over once it has verified a login."""
-
-    fiscal_code: str
-    given_name: str
-    family_name: str
-    birth_date: date | None
-    loa: LoA
-    backend_id: str
-    subject: str
 
 
 @transaction.atomic

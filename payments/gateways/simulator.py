@@ -1,8 +1,13 @@
-"""The PSP simulator gateway (demo only): talks to ``payments.simulator`` over real HTTP.
+"""The PSP simulator gateway (type ``simulator``, demo only): talks to the ``psp_simulator`` app over
+real HTTP, with the wire protocol of ``payments.simulator.protocol``.
 
 The checkout cart travels in the browser's redirect, signed so the payer cannot change amounts; the
-simulator notifies ``/pagamenti/notifiche/simulator/`` server to server, signed with
-``PSP_SIMULATOR_SECRET``; status queries go to the simulator's API.
+simulator notifies ``/pagamenti/notifiche/<gateway id>/`` server to server, signed with the shared
+secret; status queries and reporting flows come from the simulator's API.
+
+Configuration keys (``PAYMENTS_GATEWAY_<ID>_*``): ``url``, where the portal reaches the simulator
+(default ``PSP_SIMULATOR_URL``); ``secret``, the shared HMAC key (default ``PSP_SIMULATOR_SECRET``,
+the one the simulator itself uses).
 """
 
 import json
@@ -15,7 +20,7 @@ from django.urls import reverse
 
 from ..simulator import protocol
 from . import register
-from .base import Gateway, GatewayEvent, NotificationRefused, ReceiptData, StatusReport
+from .base import Gateway, GatewayEvent, NotificationRefused, ReceiptData, StatusReport, event_kind
 
 CART_SALT = "payments.simulator.cart"
 
@@ -36,15 +41,25 @@ def parse_receipt(item):
 
 @register
 class SimulatorGateway(Gateway):
-    id = "simulator"
+    type = "simulator"
     name = "Simulatore PSP"
     is_demo = True
+    fetches_reporting_flows = True
+
+    @property
+    def url(self):
+        # Read at call time: tests point PSP_SIMULATOR_URL at their live server.
+        return (self.config.get("url") or settings.PSP_SIMULATOR_URL).rstrip("/")
+
+    @property
+    def secret(self):
+        return self.config.get("secret") or settings.PSP_SIMULATOR_SECRET
 
     def check_config(self):
         problems = []
         if not settings.PSP_SIMULATOR_ENABLED:
             problems.append("PSP_SIMULATOR_ENABLED is off: the simulator is not mounted.")
-        if not settings.PSP_SIMULATOR_SECRET:
+        if not self.secret:
             problems.append("PSP_SIMULATOR_SECRET is empty.")
         return problems
 
@@ -70,17 +85,17 @@ class SimulatorGateway(Gateway):
             },
             "notifyUrl": return_urls.notify,
         }
-        token = signing.dumps(cart, key=settings.PSP_SIMULATOR_SECRET, salt=CART_SALT, compress=True)
+        token = signing.dumps(cart, key=self.secret, salt=CART_SALT, compress=True)
         return f"{reverse('psp_simulator:checkout')}?cart={token}"
 
     def handle_notification(self, request):
         body = request.body
-        protocol.verify(request.headers.get(protocol.SIGNATURE_HEADER), body)
+        protocol.verify(request.headers.get(protocol.SIGNATURE_HEADER), body, secret=self.secret)
         try:
             data = json.loads(body)
             return GatewayEvent(
                 event_id=str(data["eventId"]),
-                kind=str(data["type"]),
+                kind=event_kind(data["type"]),
                 attempt_reference=str(data["idCart"]),
                 timestamp=datetime.fromisoformat(data["createdAt"]),
                 receipts=tuple(parse_receipt(item) for item in data.get("receipts", [])),
@@ -95,15 +110,19 @@ class SimulatorGateway(Gateway):
     def query_status(self, attempt):
         path = reverse("psp_simulator:status", args=[attempt.public_id])
         response = requests.get(
-            settings.PSP_SIMULATOR_URL + path,
-            headers={protocol.SIGNATURE_HEADER: protocol.sign(path.encode())},
+            self.url + path,
+            headers={protocol.SIGNATURE_HEADER: protocol.sign(path.encode(), secret=self.secret)},
             timeout=10,
         )
         if response.status_code == 404:
             return StatusReport(kind=None)
         response.raise_for_status()
         data = response.json()
-        return StatusReport(kind=data.get("final"), receipts=tuple(parse_receipt(r) for r in data.get("receipts", [])))
+        final = data.get("final")
+        return StatusReport(
+            kind=event_kind(final) if final else None,
+            receipts=tuple(parse_receipt(r) for r in data.get("receipts", [])),
+        )
 
     def fetch_reporting_flows(self, day):
         """The simulated PSP's reporting flow to the municipality for ``day`` as CSV text (docs/payments.md):
@@ -111,8 +130,8 @@ class SimulatorGateway(Gateway):
         creditor = settings.MUNICIPALITY["fiscal_code"]
         path = f"{reverse('psp_simulator:flows')}?date={day.isoformat()}&creditor={creditor}"
         response = requests.get(
-            settings.PSP_SIMULATOR_URL + path,
-            headers={protocol.SIGNATURE_HEADER: protocol.sign(path.encode())},
+            self.url + path,
+            headers={protocol.SIGNATURE_HEADER: protocol.sign(path.encode(), secret=self.secret)},
             timeout=30,
         )
         response.raise_for_status()

@@ -47,10 +47,10 @@ def deliver_with_retries(url, body: bytes, delay=0.0):
 def dispatch(url, schedule, mode):
     """``schedule``: [(delay seconds, body bytes), …] in sending order."""
     if mode == "celery":
-        from ..tasks import deliver_simulator_notification
+        from .tasks import deliver_notification
 
         for delay, body in schedule:
-            deliver_simulator_notification.apply_async((url, body.decode()), countdown=delay)
+            deliver_notification.apply_async((url, body.decode()), countdown=delay)
         return
 
     def run():

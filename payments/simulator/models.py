@@ -12,7 +12,6 @@ class SimulatedCheckout(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        app_label = "payments"
         verbose_name = "carrello del simulatore PSP"
         verbose_name_plural = "carrelli del simulatore PSP"
 

@@ -1,4 +1,4 @@
-"""The base class every identity backend subclasses.
+"""The contract of an identity backend: the base class every backend subclasses, and what it hands over.
 
 A backend is configured by one entry of ``settings.IDENTITY_BACKENDS`` (a dict: ``id``, ``type`` and
 the type's own keys) and is instantiated once at start-up by ``registry``. The login views only ever
@@ -6,11 +6,25 @@ call the four methods below.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from ..loa import LoA
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """What an identity backend hands over once it has verified a login."""
+
+    fiscal_code: str
+    given_name: str
+    family_name: str
+    birth_date: date | None
+    loa: LoA
+    backend_id: str
+    subject: str
 
 
 class LoginFailed(Exception):

@@ -36,7 +36,7 @@ from registry.codicefiscale import InvalidCodiceFiscale, parse_codice_fiscale
 
 from .. import backchannel, keys
 from ..loa import LoA
-from .base import ConfigProblem, IdentityBackend, LoginFailed
+from .base import ConfigProblem, IdentityBackend, LoginFailed, VerifiedIdentity
 from .registry import register
 
 logger = logging.getLogger(__name__)
@@ -289,8 +289,6 @@ class OIDCBackend(IdentityBackend):
         level = self._achieved_level(claims, LoA(pending["level"]))
         userinfo = self._userinfo(tokens.get("access_token"), claims["sub"])
         cf = fiscal_code_from_claim(userinfo.get(FISCAL_NUMBER_CLAIM) or userinfo.get("fiscal_number"))
-
-        from ..services import VerifiedIdentity
 
         identity = VerifiedIdentity(
             fiscal_code=cf.code,

@@ -22,7 +22,10 @@ class Command(BaseCommand):
         if from_simulator:
             from payments.gateways import get_gateway
 
-            flows = import_flow_file(get_gateway("simulator").fetch_reporting_flows(from_simulator), source="simulator")
+            gateway = get_gateway("simulator")
+            if not gateway.fetches_reporting_flows:
+                raise CommandError(f"the gateway {gateway.id!r} does not fetch reporting flows")
+            flows = import_flow_file(gateway.fetch_reporting_flows(from_simulator), source="simulator")
             self.stdout.write(f"simulator {from_simulator}: {len(flows)} new flows")
         for path in paths:
             try:
