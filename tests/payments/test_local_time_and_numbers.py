@@ -75,7 +75,8 @@ def numbers_in(attribute_values):
     return attribute_values
 
 
-def test_dashboard_svg_coordinates_are_not_localized_in_italian(client):
+def test_dashboard_svg_coordinates_and_data_attributes_are_not_localized_in_italian(client, settings):
+    settings.USE_THOUSAND_SEPARATOR = True  # the harshest Italian formatting: 28800 would read "28.800"
     paid_at(datetime.now(UTC) - timedelta(hours=1), amount_cents=12_345)
     login_clerk(client, permissions=["view_payments_dashboard"])
     page = client.get(reverse("admin:payments_dashboard"), HTTP_ACCEPT_LANGUAGE="it").content.decode()
@@ -83,6 +84,9 @@ def test_dashboard_svg_coordinates_are_not_localized_in_italian(client):
     values = re.findall(r'<rect x="([^"]*)" y="([^"]*)" width="([^"]*)" height="([^"]*)" data-value="([^"]*)"', page)
     assert len(values) > 30 and all(numbers_in(v) for v in values)
     assert "123.45" in page and re.search(r'viewBox="0 0 \d+ \d+"', page)
+    # The session-expiry warning every admin page carries: seconds for its script.
+    clock = re.findall(r'data-(?:idle-remaining|absolute-remaining|warning-seconds)="([^"]*)"', page)
+    assert len(clock) == 3 and all(value.lstrip("-").isdigit() for value in clock)
 
 
 def test_json_and_qr_payloads_are_not_localized_in_italian(client):
