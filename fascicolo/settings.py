@@ -425,6 +425,13 @@ CELERY_BEAT_SCHEDULE["payments-time-based-statuses"] = {
     "task": "payments.refresh_time_based_statuses",
     "schedule": 3600.0,
 }
+# Emails a lost message or a broker outage left waiting (payments/notify.py).
+CELERY_BEAT_SCHEDULE["payments-sweep-emails"] = {"task": "payments.sweep_emails", "schedule": 60.0}
+# Certificates whose stamp was paid while the stamp_paid signal was lost (registry/certificates/stamps.py).
+CELERY_BEAT_SCHEDULE["certificates-release-paid-stamps"] = {
+    "task": "certificates.release_paid_stamps",
+    "schedule": 60.0,
+}
 
 # --- Limits on costly actions (fascicolo/limits.py) ------------------------------------------------
 # Rates in django-ratelimit's notation ("20/h", "5/10m"), counted in the cache (Redis) and so shared

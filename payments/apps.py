@@ -7,7 +7,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Pagamenti")
 
     def ready(self):
-        from . import certificate_stamps, checks  # noqa: F401  (system checks; the certificates' stamp hook)
+        from . import checks  # noqa: F401  (system checks)
         from .gateways import load, simulator  # noqa: F401  (simulator registers the built-in gateway type)
 
         load()

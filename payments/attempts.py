@@ -10,6 +10,7 @@ attempt) becomes an ``Anomaly`` for a clerk and is logged; it is never silently 
 import logging
 import uuid
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import notify, signals
 from .gateways import get_gateway
 from .gateways.base import GatewayEvent
 from .models import (
@@ -298,7 +300,10 @@ def record_receipt(option, data, attempt=None):
             detail={"notice": option.notice_number, "status": option.status},
         )
     _update_position_after_payment(option, data.payment_datetime)
-    transaction.on_commit(lambda: _after_receipt(receipt.pk))
+    notify.record_receipt_email(receipt, option.position)
+    # robust: once the receipt is committed, nothing that follows (a receiver, the broker) may turn
+    # the provider's notification into an error; each subscriber has its own sweeper.
+    transaction.on_commit(partial(_announce_receipt, receipt.pk), robust=True)
     return receipt
 
 
@@ -320,12 +325,8 @@ def _update_position_after_payment(option, paid_at):
         transition_position(position, PositionStatus.PARTIALLY_PAID)
 
 
-def _after_receipt(receipt_id):
-    from . import signals
-    from .notify import queue_receipt_email
-
+def _announce_receipt(receipt_id):
     receipt = Receipt.objects.select_related("option__position", "attempt").get(pk=receipt_id)
-    queue_receipt_email(receipt)
     signals.option_paid.send_robust(
         sender=PaymentOption, option=receipt.option, receipt=receipt, attempt=receipt.attempt
     )

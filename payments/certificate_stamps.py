@@ -3,30 +3,17 @@ waiting in AWAITING_STAMP with its ``sha256``) and ``payments.stamp``.
 
 The resident presses "Paga il bollo" in the payments page; the €16 @e.bollo notice is bound to the
 certificate's SHA-256 (base64, as ``hashDocumento`` wants it) and carries the reference
-``certificate:<id>``; when the receipt arrives, ``stamp_paid`` releases the certificate with the
-receipt id as its stamp reference (``release_after_stamp`` is idempotent).
+``certificate:<id>``. Releasing the certificate when the stamp is paid belongs to the certificates
+app (``registry/certificates/stamps.py``: a receiver of ``stamp_paid`` and a sweeper).
 """
-
-import base64
-import logging
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.dispatch import receiver
 from django.utils.translation import gettext as _
-
-from .signals import stamp_paid
-
-logger = logging.getLogger(__name__)
-PREFIX = "certificate:"
 
 
 def enabled():
     return apps.is_installed("registry.certificates")
-
-
-def document_hash(certificate):
-    return base64.b64encode(bytes.fromhex(certificate.sha256)).decode()
 
 
 def awaiting_stamp(user):
@@ -45,7 +32,7 @@ def start_stamp_payment(user, certificate_id, fiscal_code, return_urls):
     already released one has nothing to pay, and a payment would take the resident's €16 for nothing
     (``ValidationError``).
     """
-    from registry.certificates.selectors import certificate_for
+    from registry.certificates.selectors import STAMP_REFERENCE_PREFIX, certificate_for, stamp_document_hash
     from registry.certificates.states import Status
 
     from .stamp import request_stamp_payment
@@ -57,19 +44,9 @@ def start_stamp_payment(user, certificate_id, fiscal_code, return_urls):
         )
     return request_stamp_payment(
         fiscal_code,
-        document_hash(certificate),
+        stamp_document_hash(certificate),
         payer_name=user.get_full_name() or fiscal_code,
         description=str(certificate.title),
         return_urls=return_urls,
-        reference=f"{PREFIX}{certificate.pk}",
+        reference=f"{STAMP_REFERENCE_PREFIX}{certificate.pk}",
     )
-
-
-@receiver(stamp_paid, dispatch_uid="payments.certificate_stamps.release")
-def release_certificate(sender, document_hash, receipt, reference, **kwargs):
-    if not reference.startswith(PREFIX) or not enabled():
-        return
-    from registry.certificates.services import release_after_stamp
-
-    release_after_stamp(int(reference.removeprefix(PREFIX)), stamp_reference=receipt.receipt_id)
-    logger.info("certificate %s released by stamp receipt %s", reference, receipt.receipt_id)

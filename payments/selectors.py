@@ -56,3 +56,16 @@ def attempt_for(fiscal_code, public_id):
     if not fiscal_code:
         return None
     return PaymentAttempt.objects.filter(public_id=public_id, payer_fiscal_code=fiscal_code).first()
+
+
+def paid_stamp_receipts(document_hashes):
+    """``{document_hash: receipt id (IUR)}`` for each of ``document_hashes`` (base64 SHA-256, as given
+    to ``stamp.request_stamp_payment``) whose stamp is paid.
+
+    The state behind ``signals.stamp_paid``: a caller that missed the signal (a lost message, a broker
+    that was down) finds here every stamp paid for its documents.
+    """
+    rows = Receipt.objects.filter(option__transfers__stamp_hash__in=list(document_hashes)).values_list(
+        "option__transfers__stamp_hash", "receipt_id"
+    )
+    return dict(rows)

@@ -8,6 +8,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -192,9 +193,12 @@ def publish_position(position, now=None):
     )
     if position.status != PositionStatus.DRAFT or not transition_position(position, target, publish_date=now):
         raise ValidationError(_("Si può pubblicare solo una posizione in bozza."))
-    from .notify import queue_notice_email
+    from . import notify, signals
 
-    transaction.on_commit(lambda: queue_notice_email(position))
+    notify.record_notice_email(position)
+    transaction.on_commit(
+        partial(signals.position_published.send_robust, sender=DebtPosition, position=position), robust=True
+    )
     return position
 
 

@@ -2,8 +2,9 @@
 
 The certificates app calls ``request_stamp_payment`` with the SHA-256 of the certificate (base64) and
 sends the resident to the returned checkout URL; when the receipt arrives, ``signals.stamp_paid`` is
-sent with the same ``document_hash`` (see docs/payments.md). Asking twice for the same document
-reuses the unpaid notice instead of creating a second debt.
+sent with the same ``document_hash`` (see docs/payments.md), and ``selectors.paid_stamp_receipts`` answers
+the same question from the database for a caller's sweeper. Asking twice for the same document reuses the
+unpaid notice instead of creating a second debt.
 """
 
 import base64

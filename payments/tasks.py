@@ -17,9 +17,15 @@ def refresh_time_based_statuses():
 
 @shared_task(name="payments.email_notice")
 def email_notice(position_id):
-    notify.on_position_published(position_id)
+    notify.send_notice_email(position_id)
 
 
 @shared_task(name="payments.email_receipt")
 def email_receipt(receipt_id):
-    notify.on_receipt_issued(receipt_id)
+    notify.send_receipt_email(receipt_id)
+
+
+@shared_task(name="payments.sweep_emails", ignore_result=True)
+def sweep_emails():
+    """Periodic (Celery beat): queue again the emails a lost message or a broker outage left waiting."""
+    notify.sweep_emails()

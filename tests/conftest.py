@@ -140,6 +140,17 @@ def production_static_root(tmp_path_factory):
 
 
 @pytest.fixture
+def eager_tasks():
+    """Tasks queued by the code under test run at once, in this process (for tests without a worker)."""
+    from fascicolo.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+@pytest.fixture
 def family(db):
     """A household: head, spouse, a minor and an adult child (tests/dossier/factories.py)."""
     from tests.dossier.factories import make_family

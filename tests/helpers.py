@@ -1,5 +1,9 @@
 """Helpers shared by tests."""
 
+import email
+import socket
+from contextlib import contextmanager
+
 from fascicolo.identity.backends.base import VerifiedIdentity
 from fascicolo.identity.loa import SESSION_LOA_KEY, LoA
 from fascicolo.identity.services import account_for_identity
@@ -25,3 +29,31 @@ def login_resident(client, person_or_fiscal_code, level=LoA.L2, backend_id="test
     session[SESSION_LOA_KEY] = int(level)
     session.save()
     return user
+
+
+class SmtpInbox:
+    """What a real SMTP server on loopback (aiosmtpd) received: ``messages`` of (recipients, message)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server():
+    """A real SMTP server on a free loopback port: yields (inbox, port)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()

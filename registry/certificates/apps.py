@@ -13,3 +13,5 @@ class CertificatesConfig(AppConfig):
         from .selectors import ready_to_download
 
         register_attention_provider(ready_to_download)
+        if self.apps.is_installed("payments"):
+            from . import stamps  # noqa: F401  (the stamp_paid receiver)

@@ -1,5 +1,6 @@
 """Reads, always scoped: a resident reaches only the certificates they requested (anyone else's id is 404)."""
 
+import base64
 import re
 
 from django.conf import settings
@@ -12,6 +13,8 @@ from .models import Certificate, DocumentKind
 from .states import ISSUED, Status
 
 DOWNLOAD_SALT = "certificates.download"
+# The reference a certificate's stamp payment carries (``payments.stamp.request_stamp_payment``).
+STAMP_REFERENCE_PREFIX = "certificate:"
 
 
 def certificates_for(user):
@@ -121,3 +124,8 @@ def ready_to_download(user, person):
         )
         for c in recent
     ]
+
+
+def stamp_document_hash(certificate):
+    """The certificate's SHA-256 as its @e.bollo stamp is bound to it (base64, pagoPA's ``hashDocumento``)."""
+    return base64.b64encode(bytes.fromhex(certificate.sha256)).decode()

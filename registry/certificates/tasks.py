@@ -25,3 +25,11 @@ def generate_certificate(certificate_id):
 def sweep_pending_certificates():
     """Periodic (Celery beat): re-enqueue requests stuck in PENDING (lost message, Redis restart)."""
     services.sweep_pending()
+
+
+@shared_task(name="certificates.release_paid_stamps", ignore_result=True)
+def release_paid_stamps(certificate_id=None):
+    """Periodic (Celery beat) and on ``stamp_paid``: release AWAITING_STAMP certificates whose stamp is paid."""
+    from . import stamps
+
+    stamps.release_paid_stamps(certificate_id)

@@ -7,15 +7,22 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import timezone
 
 from fascicolo.celery import app
+from payments.models import OutgoingEmail, PaymentAttempt
+from payments.simulator.protocol import SIGNATURE_HEADER
+from payments.tasks import email_receipt, sweep_emails
 from registry.certificates import services
 from registry.certificates.models import Certificate, StampExemption
 from registry.certificates.states import Status
-from registry.certificates.tasks import sweep_pending_certificates
+from registry.certificates.tasks import release_paid_stamps, sweep_pending_certificates
 from tests.conftest import wait_until
-from tests.helpers import login_resident
+from tests.helpers import login_resident, smtp_server
+from tests.payments.notifications import signature, succeeded_body
 
 from .conftest import kill_worker_hard
 
@@ -149,3 +156,58 @@ def test_redis_restarted_with_requests_queued_loses_nothing(broker, worker_facto
     for certificate in certificates:
         assert Certificate.objects.filter(pk=certificate.pk, status=Status.READY).count() == 1
         assert hashlib.sha256(default_storage.open(certificate.file_name).read()).hexdigest() == certificate.sha256
+
+
+def test_broker_down_after_a_paid_stamp_the_provider_gets_success_and_nothing_is_lost(
+    broker, worker_factory, client, family, settings
+):
+    settings.CERTIFICATES_PAID_STAMP_ENABLED = True
+    user = login_resident(client, family["head"])
+    apps.get_model("identity", "ResidentProfile").objects.create(
+        user=user, email="mario@example.org", email_verified_at=timezone.now(), digital_notices=True
+    )
+    certificate = services.request_certificate(user, person_id=family["head"].pk, kind="residenza")
+    assert services.generate_document(certificate.pk) == Status.AWAITING_STAMP
+    client.post(reverse("payments:pay_certificate_stamp", args=[certificate.pk]))
+    attempt = PaymentAttempt.objects.get()
+    body = succeeded_body(attempt)
+
+    # The broker dies between the payment's commit and its after-commit work.
+    broker.stop()
+    response = client.post(
+        "/pagamenti/notifiche/simulator/",
+        body,
+        content_type="application/json",
+        headers={SIGNATURE_HEADER: signature(body)},
+    )
+    assert (response.status_code, response.content) == (200, b"applied")
+    receipt = attempt.receipts.get()
+    assert status_of(certificate) == Status.AWAITING_STAMP
+    assert OutgoingEmail.objects.get(receipt=receipt).sent_at is None
+
+    # The broker comes back (empty); Celery beat's sweepers find the work by its state.
+    broker.start()
+    with smtp_server() as (inbox, port):
+        worker = worker_factory(EMAIL_HOST="127.0.0.1", EMAIL_PORT=port, EMAIL_USE_TLS=0)
+        release_paid_stamps.delay()
+        sweep_emails.delay()
+
+        def receipt_emails():
+            return [m for _to, m in inbox.messages if m["Subject"].startswith("Ricevuta di pagamento")]
+
+        wait_until(
+            lambda: status_of(certificate) == Status.READY and receipt_emails(),
+            timeout=120,
+            message="released, emailed",
+        )
+        assert certificate.stamp_reference == receipt.receipt_id
+
+        # The same email task delivered again, and the sweeper again: nothing is sent twice.
+        duplicate, sweep = email_receipt.delay(receipt.pk), sweep_emails.delay()
+        wait_until(
+            lambda: all(f"[{task.id}] succeeded" in "".join(worker.output) for task in (duplicate, sweep)),
+            timeout=60,
+            message="duplicates handled",
+        )
+        assert len(receipt_emails()) == 1
+        assert receipt_emails()[0]["To"] == "mario@example.org"

@@ -11,6 +11,7 @@ from payments.models import PaymentAttempt, Transfer
 from payments.simulator.protocol import SIGNATURE_HEADER
 from registry.certificates import services
 from registry.certificates.models import Certificate
+from registry.certificates.stamps import release_paid_stamps
 from registry.certificates.states import Status
 from tests.dossier.factories import make_family
 from tests.helpers import login_resident
@@ -27,7 +28,9 @@ def private_storage(tmp_path, settings):
     }
 
 
-def test_pay_the_stamp_and_the_certificate_is_released(client, settings, django_capture_on_commit_callbacks):
+def test_pay_the_stamp_and_the_certificate_is_released(
+    client, settings, django_capture_on_commit_callbacks, eager_tasks
+):
     settings.CERTIFICATES_PAID_STAMP_ENABLED = True
     family = make_family()
     user = login_resident(client, family["head"])
@@ -60,3 +63,29 @@ def test_pay_the_stamp_and_the_certificate_is_released(client, settings, django_
     certificate = Certificate.objects.get(pk=certificate.pk)
     assert certificate.status == Status.READY
     assert certificate.stamp_reference == attempt.receipts.get().receipt_id
+
+
+def test_a_paid_stamp_whose_signal_was_lost_is_released_by_the_sweeper(client, settings):
+    settings.CERTIFICATES_PAID_STAMP_ENABLED = True
+    family = make_family()
+    user = login_resident(client, family["head"])
+    certificate = services.request_certificate(user, person_id=family["head"].pk, kind="residenza")
+    services.generate_document(certificate.pk)
+    client.post(reverse("payments:pay_certificate_stamp", args=[certificate.pk]))
+    attempt = PaymentAttempt.objects.get()
+    body = succeeded_body(attempt)
+    # No on-commit work runs here: the stamp_paid signal never arrives.
+    response = client.post(
+        "/pagamenti/notifiche/simulator/",
+        body,
+        content_type="application/json",
+        headers={SIGNATURE_HEADER: signature(body)},
+    )
+    assert response.status_code == 200
+    assert Certificate.objects.get(pk=certificate.pk).status == Status.AWAITING_STAMP
+
+    assert release_paid_stamps() == [certificate.pk]  # what Celery beat runs every minute
+    certificate = Certificate.objects.get(pk=certificate.pk)
+    assert certificate.status == Status.READY
+    assert certificate.stamp_reference == attempt.receipts.get().receipt_id
+    assert release_paid_stamps() == []

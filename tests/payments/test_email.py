@@ -1,19 +1,19 @@
 """Residents who chose digital notices get the notice PDF on publication and the receipt on payment,
 through a real SMTP server on loopback."""
 
-import email
-import socket
+from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.apps import apps
 from django.utils import timezone
 
-from fascicolo.celery import app as celery_app
 from payments.attempts import record_receipt
 from payments.gateways.base import ReceiptData
+from payments.models import OutgoingEmail
+from payments.notify import sweep_emails
 from payments.services import publish_position
-from tests.helpers import login_resident
+from payments.tasks import email_receipt
+from tests.helpers import login_resident, smtp_server
 from tests.payments.factories import RESIDENT_A, RESIDENT_B, make_position
 
 pytestmark = [
@@ -22,34 +22,16 @@ pytestmark = [
 ]
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
 @pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+def smtp(settings, eager_tasks):
+    with smtp_server() as (inbox, port):
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+            }
         }
-    }
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield inbox
-    celery_app.conf.task_always_eager = eager
-    controller.stop()
+        yield inbox
 
 
 def opt_in(client, fiscal_code, address):
@@ -79,3 +61,30 @@ def test_notice_on_publish_and_receipt_on_payment(client, smtp, django_capture_o
         )
     assert len(smtp.messages) == 2
     assert "Ricevuta" in smtp.messages[1][1]["Subject"]
+
+
+def test_a_redelivered_email_task_sends_nothing_twice(client, smtp, django_capture_on_commit_callbacks):
+    position = make_position(fiscal_code=RESIDENT_A, publish=True)
+    opt_in(client, RESIDENT_A, "anna@example.org")
+    option = position.options.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = record_receipt(
+            option, ReceiptData("IUR-ONCE", option.notice_number, option.amount_cents, "PSP", "PSP", timezone.now())
+        )
+    assert [m["Subject"] for _to, m in smtp.messages] == ["Ricevuta di pagamento: TARI 2026"]
+
+    email_receipt.delay(receipt.pk)  # the broker delivers the same message again
+    sweep_emails(now=timezone.now() + timedelta(hours=1))
+    assert len(smtp.messages) == 1
+    assert OutgoingEmail.objects.get(receipt=receipt).sent_at is not None
+
+
+def test_an_email_the_broker_never_took_is_sent_by_the_sweeper(client, smtp):
+    opt_in(client, RESIDENT_A, "anna@example.org")
+    position = make_position(fiscal_code=RESIDENT_A, publish=False)
+    publish_position(position)  # no commit here: the on-commit queueing never happens
+    assert smtp.messages == []
+
+    assert sweep_emails() == [f"notice:{position.pk}"]
+    assert len(smtp.messages) == 1 and "TARI 2026" in smtp.messages[0][1]["Subject"]
+    assert sweep_emails() == []
