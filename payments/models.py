@@ -416,4 +416,3 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return self.key
-
