@@ -124,6 +124,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fascicolo.context_processors.portal",
+                # The area personale's menu and badge on every section page, whichever app renders it.
+                "fascicolo.dossier.context_processors.shell",
             ],
         },
     },

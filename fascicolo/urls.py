@@ -21,7 +21,7 @@ urlpatterns = [
     path("sessione/", include("fascicolo.security.urls")),
     path("area-personale/pagamenti/", include("payments.urls")),
     path("pagamenti/", include("payments.urls_gateway")),
-    # Mounted before the dossier so that they take over its placeholder section.
+    # Sections of the area personale that feature apps add (fascicolo.sections, docs/dossier.md).
     path("area-personale/certificati/", include("registry.certificates.urls")),
     path("area-personale/", include("fascicolo.dossier.urls")),
     path("verify/", include("registry.certificates.public_urls")),

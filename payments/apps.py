@@ -7,13 +7,13 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Pagamenti")
 
     def ready(self):
+        from fascicolo import sections
+
         from . import checks  # noqa: F401  (system checks)
         from .gateways import load, simulator  # noqa: F401  (simulator registers the built-in gateway type)
+        from .hooks import payments_due
 
         load()
-        if self.apps.is_installed("fascicolo.dossier"):
-            from fascicolo.dossier.hooks import register_attention_provider
-
-            from .hooks import payments_due
-
-            register_attention_provider(payments_due)
+        sections.register(
+            sections.Section("payments", _("Pagamenti"), "payments:index", "it-card", order=50, attention=payments_due)
+        )

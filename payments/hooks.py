@@ -15,7 +15,7 @@ SOON = timedelta(days=30)
 
 
 def payments_due(user, person):
-    from fascicolo.dossier.hooks import AttentionItem
+    from fascicolo.sections import AttentionItem
 
     horizon = timezone.localdate() + SOON
     items = []

@@ -6,7 +6,6 @@ is a 404), services and ``attempts`` do the writes.
 
 import logging
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -19,8 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fascicolo.identity.decorators import require_loa
 from fascicolo.identity.loa import LoA
-from fascicolo.identity.services import fiscal_code_for_user, person_for_user
+from fascicolo.identity.services import fiscal_code_for_user
 from fascicolo.limits import check_resident
+from fascicolo.sections import section_page
 
 from . import attempts, certificate_stamps, selectors
 from .gateways import get_gateway
@@ -31,44 +31,29 @@ from .pdf import notice_pdf, receipt_pdf
 logger = logging.getLogger(__name__)
 
 
-def _render(request, template, context):
-    menu = []
-    if apps.is_installed("fascicolo.dossier"):
-        from fascicolo.dossier.menu import menu_for
-
-        menu = menu_for(request, person_for_user(request.user))
-    context = {
-        **context,
-        "section": "payments",
-        "fiscal_code": fiscal_code_for_user(request.user),
-        "dossier_menu": menu,
-    }
-    return render(request, template, context)
-
-
 def _pdf(content, filename):
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-@require_loa(LoA.L2)
+@section_page("payments")
 def index(request):
     fiscal_code = fiscal_code_for_user(request.user)
     positions = list(selectors.positions_for(fiscal_code)[:200])
     due = [p for p in positions if p.is_due == 0]
     paid = [p for p in positions if p.is_due == 1]
     stamps = certificate_stamps.awaiting_stamp(request.user)
-    return _render(request, "payments/index.html", {"due": due, "paid": paid, "certificate_stamps": stamps})
+    return render(request, "payments/index.html", {"due": due, "paid": paid, "certificate_stamps": stamps})
 
 
-@require_loa(LoA.L2)
+@section_page("payments")
 def position_detail(request, pk):
     position = selectors.position_for(fiscal_code_for_user(request.user), pk)
     if position is None:
         raise Http404
     options = list(position.options.all())
-    return _render(
+    return render(
         request,
         "payments/position.html",
         {
@@ -147,14 +132,14 @@ def pay_certificate_stamp(request, certificate_id):
     return redirect(payment.checkout_url)
 
 
-@require_loa(LoA.L2)
+@section_page("payments")
 def result(request, public_id):
     """Where the gateway sends the payer back. The outcome comes from the notification, never from
     the return URL (which anyone can type), so this page shows the attempt's state as we know it."""
     attempt = selectors.attempt_for(fiscal_code_for_user(request.user), public_id)
     if attempt is None:
         raise Http404
-    return _render(request, "payments/result.html", {"attempt": attempt, "options": attempt.options.all()})
+    return render(request, "payments/result.html", {"attempt": attempt, "options": attempt.options.all()})
 
 
 @csrf_exempt

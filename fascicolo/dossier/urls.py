@@ -1,7 +1,7 @@
-"""The area personale, mounted at /area-personale/.
+"""The area personale's own sections, mounted at /area-personale/.
 
-``certificates`` and ``payments`` are placeholders: the certificates and payments apps mount their
-own URLs at the same addresses, before this module in ``fascicolo/urls.py`` (docs/dossier.md).
+The certificates and payments apps mount their sections under the same prefix themselves
+(``fascicolo/urls.py``) and register them in ``fascicolo.sections`` (docs/dossier.md).
 """
 
 from django.urls import path
@@ -14,8 +14,6 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("dati/", views.my_data, name="my_data"),
     path("famiglia/", views.family, name="family"),
-    path("certificati/", views.certificates_placeholder, name="certificates"),
-    path("pagamenti/", views.payments_placeholder, name="payments"),
     path("messaggi/", views.message_list, name="messages"),
     path("messaggi/<int:pk>/", views.message_detail, name="message_detail"),
     path("accessi/", views.access_log, name="access_log"),

@@ -4,8 +4,6 @@ Every view needs a session at SPID/CIE level 2 (``require_loa``) and reads only 
 signed-in resident's scope (``selectors``).
 """
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
@@ -14,65 +12,28 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fascicolo import sections
 from fascicolo.identity import selectors as identity_selectors
 from fascicolo.identity import tokens
-from fascicolo.identity.decorators import require_loa
-from fascicolo.identity.loa import LoA, session_loa
-from fascicolo.identity.services import fiscal_code_for_user, person_for_user
+from fascicolo.identity.loa import session_loa
 from fascicolo.limits import check_resident
+from fascicolo.sections import section_page
 
-from . import hooks, selectors, services
+from . import selectors, services
 from .forms import EmailForm, PreferencesForm, RectificationForm, TokenForm
-from .menu import menu_for
 from .models import RectificationStatus
 
 
-def dossier_page(section, *, registry_only=False):
-    """Decorate a dossier view: level 2 login, the menu context, and the honest page for residents
-    who are not in this municipality's registry where the section needs a registry record."""
-
-    def decorator(view):
-        @require_loa(LoA.L2)
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            person = person_for_user(request.user)
-            request.dossier = {
-                "person": person,
-                "section": section,
-                "unread": selectors.unread_count(request.user),
-            }
-            if registry_only and person is None:
-                return render_dossier(request, "dossier/not_in_registry.html", {}, status=200)
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def render_dossier(request, template, context, status=200):
-    info = request.dossier
-    context = {
-        **context,
-        "person": info["person"],
-        "fiscal_code": fiscal_code_for_user(request.user),
-        "section": info["section"],
-        "unread_count": info["unread"],
-        "dossier_menu": menu_for(request, info["person"], info["unread"]),
-    }
-    return render(request, template, context, status=status)
-
-
-@dossier_page("overview")
+@section_page("overview")
 def overview(request):
     user = request.user
     person = request.dossier["person"]
     unread = list(selectors.messages_for(user).filter(read_at__isnull=True)[:3])
-    return render_dossier(
+    return render(
         request,
         "dossier/overview.html",
         {
-            "attention": hooks.attention_items(user, person),
+            "attention": sections.attention_items(user, person),
             "unread_messages": unread,
             "open_rectifications": selectors.rectifications_for(user).filter(
                 status__in=(RectificationStatus.SUBMITTED, RectificationStatus.IN_PROGRESS)
@@ -82,67 +43,51 @@ def overview(request):
     )
 
 
-@dossier_page("my_data", registry_only=True)
+@section_page("my_data")
 def my_data(request):
-    return render_dossier(request, "dossier/my_data.html", selectors.my_data(request.user))
+    return render(request, "dossier/my_data.html", selectors.my_data(request.user))
 
 
-@dossier_page("family", registry_only=True)
+@section_page("family")
 def family(request):
     actable = {person.pk for person in selectors.actable_people(request.user)}
-    return render_dossier(
+    return render(
         request,
         "dossier/family.html",
         {"members": selectors.household_members(request.user), "actable_ids": actable},
     )
 
 
-@dossier_page("certificates", registry_only=True)
-def certificates_placeholder(request):
-    """Until the certificates app mounts its own pages at this address (docs/dossier.md)."""
-    return render_dossier(request, "dossier/coming_soon.html", {"title": _("Certificati")})
-
-
-@dossier_page("payments")
-def payments_placeholder(request):
-    """Until the payments app mounts its own pages at this address (docs/dossier.md)."""
-    return render_dossier(request, "dossier/coming_soon.html", {"title": _("Pagamenti")})
-
-
-@dossier_page("messages")
+@section_page("messages")
 def message_list(request):
     only_unread = request.GET.get("filtro") == "non-letti"
     messages = selectors.messages_for(request.user)
     if only_unread:
         messages = messages.filter(read_at__isnull=True)
-    return render_dossier(
-        request, "dossier/message_list.html", {"messages_list": messages[:200], "only_unread": only_unread}
-    )
+    return render(request, "dossier/message_list.html", {"messages_list": messages[:200], "only_unread": only_unread})
 
 
-@dossier_page("messages")
+@section_page("messages")
 def message_detail(request, pk):
     message = services.mark_message_read(request.user, pk)
-    return render_dossier(request, "dossier/message_detail.html", {"message": message})
+    return render(request, "dossier/message_detail.html", {"message": message})
 
 
-@dossier_page("access_log", registry_only=True)
+@section_page("access_log")
 def access_log(request):
-    return render_dossier(
+    return render(
         request,
         "dossier/access_log.html",
         {"entries": selectors.access_entries(request.user), "logins": selectors.login_entries(request.user)},
     )
 
 
-@dossier_page("rectifications", registry_only=True)
+@section_page("rectifications")
 def rectification_list(request):
-    return render_dossier(
-        request, "dossier/rectification_list.html", {"requests": selectors.rectifications_for(request.user)}
-    )
+    return render(request, "dossier/rectification_list.html", {"requests": selectors.rectifications_for(request.user)})
 
 
-@dossier_page("rectifications", registry_only=True)
+@section_page("rectifications")
 @require_http_methods(["GET", "POST"])
 def rectification_new(request):
     form = RectificationForm(request.POST or None, initial={"datum": request.GET.get("dato", "")})
@@ -154,12 +99,12 @@ def rectification_new(request):
         else:
             flash.success(request, _("Richiesta inviata all'ufficio anagrafe."))
             return redirect("dossier:rectification_detail", pk=created.pk)
-    return render_dossier(request, "dossier/rectification_form.html", {"form": form})
+    return render(request, "dossier/rectification_form.html", {"form": form})
 
 
-@dossier_page("rectifications", registry_only=True)
+@section_page("rectifications")
 def rectification_detail(request, pk):
-    return render_dossier(
+    return render(
         request,
         "dossier/rectification_detail.html",
         {"rectification": selectors.rectification_for(request.user, pk)},
@@ -195,11 +140,11 @@ def _settings_context(request, **forms):
     }
 
 
-@dossier_page("settings")
+@section_page("settings")
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
     if request.method == "GET":
-        return render_dossier(request, "dossier/settings.html", _settings_context(request))
+        return render(request, "dossier/settings.html", _settings_context(request))
     action = request.POST.get("action")
     if action == "email":
         return _change_email(request)
@@ -217,16 +162,14 @@ def _change_email(request):
             services.request_email_change(request.user, form.cleaned_data["email"])
         except ValidationError as exc:
             _add_errors(form, exc)
-            return render_dossier(
-                request, "dossier/settings.html", _settings_context(request, email_form=form), status=400
-            )
+            return render(request, "dossier/settings.html", _settings_context(request, email_form=form), status=400)
         flash.success(
             request,
             _("Ti abbiamo inviato un link a %(email)s: aprilo per confermare l'indirizzo.")
             % {"email": form.cleaned_data["email"]},
         )
         return redirect("dossier:settings")
-    return render_dossier(request, "dossier/settings.html", _settings_context(request, email_form=form), status=400)
+    return render(request, "dossier/settings.html", _settings_context(request, email_form=form), status=400)
 
 
 def _change_preferences(request):
@@ -250,21 +193,19 @@ def _change_preferences(request):
                 httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
             )
             return response
-    return render_dossier(
-        request, "dossier/settings.html", _settings_context(request, preferences_form=form), status=400
-    )
+    return render(request, "dossier/settings.html", _settings_context(request, preferences_form=form), status=400)
 
 
 def _create_token(request):
     check_resident(request, "api_tokens")  # one count with the API's POST /api/v1/tokens/
     form = TokenForm(request.POST)
     if not form.is_valid():
-        return render_dossier(request, "dossier/settings.html", _settings_context(request, token_form=form), status=400)
+        return render(request, "dossier/settings.html", _settings_context(request, token_form=form), status=400)
     _token, raw = tokens.create_api_token(request.user, name=form.cleaned_data["name"], loa=session_loa(request))
-    return render_dossier(request, "dossier/settings.html", _settings_context(request, new_token=raw))
+    return render(request, "dossier/settings.html", _settings_context(request, new_token=raw))
 
 
-@dossier_page("settings")
+@section_page("settings")
 @require_POST
 def token_revoke(request, pk):
     tokens.revoke_api_token(request.user, pk)
@@ -272,7 +213,7 @@ def token_revoke(request, pk):
     return redirect("dossier:settings")
 
 
-@dossier_page("settings")
+@section_page("settings")
 def verify_email(request, token):
     try:
         profile = services.verify_email(request.user, token)

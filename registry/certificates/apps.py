@@ -8,10 +8,20 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("Certificati anagrafici")
 
     def ready(self):
-        from fascicolo.dossier.hooks import register_attention_provider
+        from fascicolo import sections
 
         from .selectors import ready_to_download
 
-        register_attention_provider(ready_to_download)
+        sections.register(
+            sections.Section(
+                "certificates",
+                _("Certificati"),
+                "certificates:index",
+                "it-file",
+                order=40,
+                needs_registry=True,
+                attention=ready_to_download,
+            )
+        )
         if self.apps.is_installed("payments"):
             from . import stamps  # noqa: F401  (the stamp_paid receiver)

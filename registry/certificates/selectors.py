@@ -112,7 +112,7 @@ def ready_to_download(user, person):
     from django.utils import timezone
     from django.utils.translation import gettext as _
 
-    from fascicolo.dossier.hooks import AttentionItem
+    from fascicolo.sections import AttentionItem
 
     since = timezone.now() - timedelta(days=RECENT_DAYS)
     recent = certificates_for(user).filter(status=Status.READY, issued_at__gte=since)[:5]

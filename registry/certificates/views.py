@@ -14,11 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fascicolo.documents import bounded
 from fascicolo.documents.storage import open_private_file
-from fascicolo.dossier.views import dossier_page, render_dossier
 from fascicolo.identity.decorators import require_loa
 from fascicolo.identity.loa import LoA
 from fascicolo.identity.services import client_ip, person_for_user
 from fascicolo.limits import check, check_resident
+from fascicolo.sections import section_page
 from registry.selectors import people_person_may_act_for, person_may_act_for
 
 from . import selectors, services
@@ -31,7 +31,7 @@ from .states import Status
 def resident_page(view):
     """A page of the area personale (level 2 login, the dossier's menu; residents not in the registry
     get the dossier's explanation), never cached: these pages hold personal data."""
-    return dossier_page("certificates", registry_only=True)(never_cache(view))
+    return section_page("certificates")(never_cache(view))
 
 
 def resident_endpoint(view):
@@ -60,7 +60,7 @@ def _catalogue_context(request, selected, form=None):
 def index(request):
     person = request.dossier["person"]
     selected = person_may_act_for(person, request.GET.get("persona", person.pk)) or person
-    return render_dossier(request, "certificates/index.html", _catalogue_context(request, selected))
+    return render(request, "certificates/index.html", _catalogue_context(request, selected))
 
 
 @resident_page
@@ -92,7 +92,7 @@ def request_certificate(request):
                 messages.success(request, _("Richiesta ricevuta: il certificato sarà pronto tra pochi secondi."))
             return redirect("certificates:index")
     context = _catalogue_context(request, selected, form=form)
-    return render_dossier(request, "certificates/index.html", context, status=400)
+    return render(request, "certificates/index.html", context, status=400)
 
 
 @resident_endpoint
@@ -136,7 +136,7 @@ def self_declaration(request):
         else:
             messages.success(request, _("Autocertificazione in preparazione: la trovi nell'elenco qui sotto."))
             return redirect("certificates:index")
-    return render_dossier(
+    return render(
         request,
         "certificates/self_declaration.html",
         {"form": form, "sections": sections},

@@ -1,14 +1,14 @@
 import pytest
 from django.urls import reverse
 
-from fascicolo.dossier.menu import SECTIONS, section_url
 from fascicolo.identity.loa import LoA
+from fascicolo.sections import all_sections
 from tests.helpers import login_resident
 
 pytestmark = pytest.mark.django_db
 
 SECTION_URLS = [
-    "dossier:overview", "dossier:my_data", "dossier:family", "dossier:certificates", "dossier:payments",
+    "dossier:overview", "dossier:my_data", "dossier:family", "certificates:index", "payments:index",
     "dossier:messages", "dossier:access_log", "dossier:rectifications", "dossier:rectification_new",
     "dossier:settings",
 ]  # fmt: skip
@@ -21,8 +21,8 @@ def test_every_section_answers_the_resident(client, family, name):
     assert response.status_code == 200
     html = response.content.decode()
     # the menu lists every section, the current one marked for assistive technology
-    for section in SECTIONS:
-        assert f'href="{section_url(section)}"' in html
+    for section in all_sections():
+        assert f'href="{section.url()}"' in html
     assert 'aria-current="page"' in html
 
 
@@ -56,7 +56,7 @@ def test_not_in_registry_resident_sees_an_honest_page_and_only_messages_and_paym
     login_resident(client, "CCCFBA85D03L219P")
     html = client.get(reverse("dossier:overview")).content.decode()
     assert "Non risulti nell" in html
-    assert reverse("dossier:messages") in html and reverse("dossier:payments") in html
+    assert reverse("dossier:messages") in html and reverse("payments:index") in html
     assert reverse("dossier:my_data") not in html and reverse("dossier:family") not in html
     response = client.get(reverse("dossier:my_data"))
     assert response.status_code == 200 and "CCCFBA85D03L219P" in response.content.decode()

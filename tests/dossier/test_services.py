@@ -9,8 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from fascicolo import sections as hooks
 from fascicolo.audit.purpose import SESSION_KEY as PURPOSE_SESSION_KEY
-from fascicolo.dossier import hooks, selectors, services
+from fascicolo.dossier import selectors, services
 from fascicolo.dossier.models import Message, RectificationRequest, RectificationStatus
 from fascicolo.identity.models import ResidentProfile
 from registry.models import Relationship
