@@ -1,6 +1,6 @@
 """Payment attempts: starting a checkout and applying what the gateway says, exactly once.
 
-Exactly-once effect (RESILIENCE.md §5): the notification's signature and age are checked by the
+Exactly-once effect (docs/reliability.md §3): the notification's signature and age are checked by the
 gateway; the event id goes into the inbox under a unique constraint (a duplicate stops there); the
 attempt moves by a conditional UPDATE that never leaves a final state; receipts are unique per
 option. Whatever does not fit (an amount that differs from what is due, a payment on a closed

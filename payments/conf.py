@@ -3,7 +3,7 @@ in fascicolo/settings.py and has a line in the README)."""
 
 from django.conf import settings
 
-# Taxonomy codes (DOMAIN.md §1.5). TARI and fines are confirmed in pagoPA's taxonomy.csv; the others
+# Taxonomy codes (docs/domain.md §1.5). TARI and fines are confirmed in pagoPA's taxonomy.csv; the others
 # are placeholders a municipality replaces with the codes assigned to its own services.
 DEFAULT_TAXONOMY = {
     "TARI": "9/0101101IM/",

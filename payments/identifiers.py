@@ -1,5 +1,5 @@
 """pagoPA identifiers: the one place that decides whether a notice number, IUV, receipt id, flow id,
-IBAN, partita IVA or taxonomy code is valid (DOMAIN.md §1.1, §1.4, §1.5). Every import and every form
+IBAN, partita IVA or taxonomy code is valid (docs/domain.md §1.1, §1.4, §1.5). Every import and every form
 goes through these functions; IBAN and partita IVA through python-stdnum.
 
 Numero avviso (notice number), aux digit 3 — the only one allowed for new notices:
@@ -168,7 +168,7 @@ SPREADSHEET_NUMBER_HINT = _(
 def parse_iuv(value):
     """The IUV (*identificativo univoco di versamento*) of an aux-digit-3 notice, as this portal issues
     them: 17 digits, segregation code (2), base (13), check digits (2) = ``int("3" + segregation +
-    base) % 93`` (DOMAIN.md §1.1). Raises ``InvalidIdentifier`` naming the likely spreadsheet damage."""
+    base) % 93`` (docs/domain.md §1.1). Raises ``InvalidIdentifier`` naming the likely spreadsheet damage."""
     iuv = str(value or "").strip()
     if not (iuv.isascii() and iuv.isdigit() and len(iuv) == 17):
         raise InvalidIdentifier(

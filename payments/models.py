@@ -1,4 +1,4 @@
-"""Debt positions, notices, attempts, receipts and reporting flows (pagoPA, DOMAIN.md §1).
+"""Debt positions, notices, attempts, receipts and reporting flows (pagoPA, docs/domain.md §1).
 
 DebtPosition (*posizione debitoria*) → PaymentOption (*opzione di pagamento*: the single payment or
 one installment, each with its own notice number) → Transfer (*trasferimento*: up to five

@@ -10,7 +10,7 @@ from .identifiers import format_notice_number
 
 
 def qr_payload(option):
-    """The pagoPA notice QR string (DOMAIN.md §1.2): identifier, version, notice, creditor, amount in
+    """The pagoPA notice QR string (docs/domain.md §1.2): identifier, version, notice, creditor, amount in
     cents with 2 to 10 digits (``PAGOPA|002|…|…|05`` for 5 cents). Never localized: ASCII digits only."""
     return f"PAGOPA|002|{option.notice_number}|{settings.MUNICIPALITY['fiscal_code']}|{option.amount_cents:02d}"
 

@@ -1,7 +1,7 @@
 """Reconciliation of reporting flows (*flussi di rendicontazione*) with receipts, set-based.
 
 Each flow line ``(IUV, IUR, transfer index, amount)`` is matched to the receipt with that IUV and
-receipt id and to its transfer with that index (DOMAIN.md §1.4); matched transfers, options and
+receipt id and to its transfer with that index (docs/domain.md §1.4); matched transfers, options and
 positions become REPORTED. What does not fit becomes an ``Anomaly``: a line without a receipt, a
 line whose amount differs from the receipt, a line reported twice, a revoked payment, and a receipt
 still not reported after the grace period (flows arrive by D+2). Every step is one SQL statement

@@ -1,7 +1,7 @@
 """Writes on debt positions: creation, publication, invalidation, status changes.
 
 Callers (admin, importer, certificates) go through these functions, never through the models, so
-the invariants of DOMAIN.md §1.3 hold whatever the entry point.
+the invariants of docs/domain.md §1.3 hold whatever the entry point.
 """
 
 import logging

@@ -23,7 +23,7 @@ from .models import PaymentOption, ServiceCategory
 from .services import OptionSpec, TransferSpec, create_position
 from .states import OptionStatus
 
-STAMP_DUTY_CENTS = 1600  # pagoPA supports only the €16 denomination (DOMAIN.md §1.5)
+STAMP_DUTY_CENTS = 1600  # pagoPA supports only the €16 denomination (docs/domain.md §1.5)
 STAMP_TYPE = "01"
 
 

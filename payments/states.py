@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PositionStatus(models.TextChoices):
-    """GPD v1 ``DebtPositionStatus`` (DOMAIN.md §1.3)."""
+    """GPD v1 ``DebtPositionStatus`` (docs/domain.md §1.3)."""
 
     DRAFT = "DRAFT", _("Bozza")
     PUBLISHED = "PUBLISHED", _("Pubblicata")

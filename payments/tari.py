@@ -1,5 +1,5 @@
 """Import of the TARI roll (*ruolo TARI*): one debt position per household, TARI to the municipality
-and TEFA to the province as two transfers of every notice (DOMAIN.md §1.5).
+and TEFA to the province as two transfers of every notice (docs/domain.md §1.5).
 
 CSV with a header row: ``roll_id, debtor_type (F|G), fiscal_code, name, address, tari, tefa,
 installments, first_due_date`` — amounts in euro (``182.40`` or ``182,40``), ``installments`` 0 for

@@ -1,4 +1,4 @@
-"""Levels of assurance: SPID L1 < L2 < L3, and their CIE / eIDAS equivalents (DOMAIN.md §2.1)."""
+"""Levels of assurance: SPID L1 < L2 < L3, and their CIE / eIDAS equivalents (docs/domain.md §2.1)."""
 
 from enum import IntEnum
 

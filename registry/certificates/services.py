@@ -1,6 +1,6 @@
 """Writes: requesting, generating, sweeping, releasing and revoking certificates.
 
-Generation is safe to run any number of times, concurrently or after a crash (RESILIENCE.md §4.4):
+Generation is safe to run any number of times, concurrently or after a crash (docs/reliability.md §2):
 the worker locks the row (``SELECT … FOR UPDATE SKIP LOCKED``), renders, writes the file under a
 name derived from the id (temporary file + atomic rename) and marks it issued in the same
 transaction. A worker killed mid-render rolls the transaction back, so the row is still PENDING and

@@ -11,7 +11,7 @@ from . import services
     acks_late=True,  # redelivered if the worker dies mid-render (the render is idempotent)
     autoretry_for=(Exception,),
     retry_backoff=2,
-    retry_backoff_max=120,  # well below the broker's visibility timeout (RESILIENCE.md §4.2)
+    retry_backoff_max=120,  # well below the broker's visibility timeout (docs/reliability.md §1)
     retry_jitter=True,
     max_retries=services.MAX_ATTEMPTS,
     soft_time_limit=60,

@@ -4,7 +4,7 @@ The authorization code flow with PKCE (S256), ``state`` and ``nonce`` kept serve
 session and used once, the ID token verified with joserfc against the provider's JWKS (from
 discovery, cached), ``iss``/``aud``/``exp``/``iat``/``nonce`` checked, ``acr_values`` requested and
 the returned ``acr`` enforced, and the SPID attributes requested with the ``claims`` parameter and
-read from userinfo (DOMAIN.md §2). Client authentication at the token endpoint is
+read from userinfo (docs/domain.md §2). Client authentication at the token endpoint is
 ``client_secret_basic`` or, as SPID/CIE require, ``private_key_jwt`` (docs/identity.md).
 """
 

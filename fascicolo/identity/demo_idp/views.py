@@ -1,6 +1,6 @@
 """The demo provider's endpoints: discovery, JWKS, authorize (a login page), token, userinfo.
 
-It follows the SPID OIDC profile (DOMAIN.md §2): ``acr`` values SpidL1–L3, attributes requested with
+It follows the SPID OIDC profile (docs/domain.md §2): ``acr`` values SpidL1–L3, attributes requested with
 the ``claims`` parameter and released by userinfo, ``fiscal_number`` with the ``TINIT-`` prefix,
 PKCE S256 required. Test knobs (``settings.DEMO_IDP_FAULTS``) make it misbehave in the ways a real
 provider, or an attacker in the middle, could — so the portal's checks can be tested over real HTTP.
