@@ -41,7 +41,15 @@ from .models import (
     RegistryEvent,
     Relationship,
 )
-from .names import clean_name, name_search_key
+from .names import (
+    PERSON_NAME_CHARACTERS,
+    PLACE_NAME_CHARACTERS,
+    TYPED_FORMS,
+    clean_name,
+    describe_characters,
+    name_search_key,
+    unsupported_characters,
+)
 
 # The columns of the file, in order (docs/import-format.md).
 COLUMNS = (
@@ -85,6 +93,22 @@ REQUIRED = frozenset(
         "data_decorrenza", "specie_via", "denominazione_via", "civico", "cap", "tipo_iscrizione", "data_iscrizione",
     )
 )  # fmt: skip
+# The characters the register accepts (registry.names: every PDF can draw them), per field.
+CHARACTER_SETS = {
+    "cognome": PERSON_NAME_CHARACTERS,
+    "nome": PERSON_NAME_CHARACTERS,
+    **dict.fromkeys(
+        ("luogo_nascita", "denominazione_convivenza", "specie_via", "denominazione_via", "civico", "esponente",
+         "scala", "interno", "luogo_provenienza"),
+        PLACE_NAME_CHARACTERS,
+    ),
+}  # fmt: skip
+# Fast path: a value made only of these (the accepted set plus what clean_name turns into it) needs no
+# further look; anything else goes through unsupported_characters, which normalises first.
+_PLAIN = {
+    name: re.compile("^[" + re.escape("".join(sorted(allowed | TYPED_FORMS))) + "]*$")
+    for name, allowed in CHARACTER_SETS.items()
+}
 MAX_LENGTHS = {
     "cognome": 100,
     "nome": 100,
@@ -214,6 +238,14 @@ class RowValidator:
         if any(map(int.__lt__, _LIMITS, map(len, map(values.__getitem__, _LIMITED)))):
             name, limit = next((name, limit) for name, limit in MAX_LENGTHS.items() if len(values[name]) > limit)
             raise RowRejected(f"{name} troppo lungo: al massimo {limit} caratteri")
+        for name, plain in _PLAIN.items():
+            if not plain.match(values[name]):
+                bad = unsupported_characters(values[name], CHARACTER_SETS[name])
+                if bad:
+                    raise RowRejected(
+                        f"{name}: contiene caratteri che l'anagrafe non accetta: {describe_characters(bad)}"
+                    )
+            values[name] = clean_name(values[name])  # stored as the models store it (NFC, one apostrophe)
 
         sex = values["sesso"].upper()
         if sex not in ("M", "F"):
@@ -318,7 +350,7 @@ class RowValidator:
         if is_head:
             self.heads[household_code] = line_no
 
-        family_name, given_name = clean_name(values["cognome"]), clean_name(values["nome"])
+        family_name, given_name = values["cognome"], values["nome"]
         return (
             line_no,
             cf.code,

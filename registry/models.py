@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .codicefiscale import MESSAGES, InvalidCodiceFiscale, parse_codice_fiscale, validate_codice_fiscale
-from .names import clean_name, name_search_key
+from .names import clean_name, name_search_key, validate_person_name, validate_place_name
 
 
 class Sex(models.TextChoices):
@@ -102,14 +102,16 @@ class CohabitationKind(models.IntegerChoices):
 class Address(models.Model):
     """A residential address (*indirizzo*): toponym, street, civic number, municipality."""
 
-    toponym = models.CharField(_("specie (DUG)"), max_length=30, help_text=_("Via, Piazza, Corso…"))
-    street = models.CharField(_("denominazione"), max_length=200)
+    toponym = models.CharField(
+        _("specie (DUG)"), max_length=30, help_text=_("Via, Piazza, Corso…"), validators=[validate_place_name]
+    )
+    street = models.CharField(_("denominazione"), max_length=200, validators=[validate_place_name])
     civic_number = models.CharField(_("numero civico"), max_length=10)
     civic_suffix = models.CharField(_("esponente"), max_length=10, blank=True)
     staircase = models.CharField(_("scala"), max_length=10, blank=True)
     interior = models.CharField(_("interno"), max_length=10, blank=True)
     postal_code = models.CharField(_("CAP"), max_length=5)
-    municipality_name = models.CharField(_("comune"), max_length=100)
+    municipality_name = models.CharField(_("comune"), max_length=100, validators=[validate_place_name])
     municipality_istat = models.CharField(_("codice ISTAT"), max_length=6)
     municipality_belfiore = models.CharField(_("codice catastale"), max_length=4)
     province = models.CharField(_("provincia"), max_length=2, blank=True)
@@ -123,6 +125,11 @@ class Address(models.Model):
         civic = f"{self.civic_number}{('/' + self.civic_suffix) if self.civic_suffix else ''}"
         return f"{self.toponym} {self.street} {civic}, {self.postal_code} {self.municipality_name}"
 
+    def save(self, *args, **kwargs):
+        self.toponym, self.street = clean_name(self.toponym), clean_name(self.street)
+        self.municipality_name = clean_name(self.municipality_name)
+        super().save(*args, **kwargs)
+
 
 class Household(models.Model):
     """A *famiglia anagrafica* or a *convivenza*, registered at one address."""
@@ -132,7 +139,9 @@ class Household(models.Model):
     cohabitation_kind = models.PositiveSmallIntegerField(
         _("specie della convivenza"), choices=CohabitationKind.choices, null=True, blank=True
     )
-    name = models.CharField(_("denominazione della convivenza"), max_length=200, blank=True)
+    name = models.CharField(
+        _("denominazione della convivenza"), max_length=200, blank=True, validators=[validate_place_name]
+    )
     address = models.ForeignKey(
         Address, on_delete=models.PROTECT, related_name="households", verbose_name=_("indirizzo")
     )
@@ -161,15 +170,15 @@ class Person(models.Model):
     fiscal_code = models.CharField(
         _("codice fiscale"), max_length=16, unique=True, validators=[validate_codice_fiscale]
     )
-    given_name = models.CharField(_("nome"), max_length=100)
-    family_name = models.CharField(_("cognome"), max_length=100)
+    given_name = models.CharField(_("nome"), max_length=100, validators=[validate_person_name])
+    family_name = models.CharField(_("cognome"), max_length=100, validators=[validate_person_name])
     # The names as search compares them (registry.names.name_search_key), kept by save() and by
     # every bulk writer (importer, seeding) so that stored and searched names are normalised alike.
     given_name_key = models.CharField(max_length=100, editable=False, default="")
     family_name_key = models.CharField(max_length=100, editable=False, default="")
     sex = models.CharField(_("sesso"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("data di nascita"))
-    birth_place = models.CharField(_("luogo di nascita"), max_length=100)
+    birth_place = models.CharField(_("luogo di nascita"), max_length=100, validators=[validate_place_name])
     birth_place_code = models.CharField(
         _("codice catastale del luogo di nascita"), max_length=4, help_text=_("Codice Belfiore; Z… per l'estero")
     )
@@ -194,7 +203,7 @@ class Person(models.Model):
         default=RegistrationStatus.RESIDENT,
     )
     death_date = models.DateField(_("data di morte"), null=True, blank=True)
-    death_place = models.CharField(_("luogo di morte"), max_length=100, blank=True)
+    death_place = models.CharField(_("luogo di morte"), max_length=100, blank=True, validators=[validate_place_name])
     email = models.EmailField(_("email di contatto"), blank=True)
     created_at = models.DateTimeField(_("creato il"), auto_now_add=True)
     updated_at = models.DateTimeField(_("aggiornato il"), auto_now=True)
@@ -226,13 +235,15 @@ class Person(models.Model):
         self.normalise_names()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"given_name", "family_name"} & set(update_fields):
+            # The keys follow the names they are made from.
             kwargs["update_fields"] = {*update_fields, "given_name_key", "family_name_key"}
         super().save(*args, **kwargs)
 
     def normalise_names(self):
-        """Store the names in their clean form with their search keys (``registry.names``); ``save``
-        calls it, and so must every writer that bypasses ``save`` (``bulk_create``)."""
+        """Store names and places in their clean form, with the names' search keys (``registry.names``);
+        ``save`` calls it, and so must every writer that bypasses ``save`` (``bulk_create``)."""
         self.given_name, self.family_name = clean_name(self.given_name), clean_name(self.family_name)
+        self.birth_place, self.death_place = clean_name(self.birth_place), clean_name(self.death_place)
         self.given_name_key, self.family_name_key = name_search_key(self.given_name), name_search_key(self.family_name)
         return self
 

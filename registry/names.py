@@ -1,7 +1,8 @@
 """Names of people and places: the letters the register accepts, how a name is stored, how it is searched.
 
 - ``clean_name``: the stored form. Unicode NFC (an accent is one code point, however it was typed),
-  typographic apostrophes (’ ‘ ʼ ` ´ ′) as the ASCII apostrophe, spaces collapsed.
+  typographic apostrophes (’ ‘ ʼ ` ´ ′) as the ASCII apostrophe, Ţ ţ as Romanian's Ț ț, spaces
+  collapsed.
 - ``name_search_key``: the form that search compares, for stored names and for what a clerk types
   alike: no accents (NFKD, combining marks dropped, and the letters that have no decomposition —
   Ø Æ Œ Ł Đ ß … — spelled in ASCII), no apostrophes (D'ANGELO → DANGELO), other punctuation as a
@@ -15,7 +16,12 @@ Latin-1 Supplement and Latin Extended-A. ANPR keeps names in the Latin alphabet 
 other scripts are transliterated); MES-1 covers the Latin alphabets of the EU's languages. Seven
 letters of Latin Extended-A are left out: Unicode decomposes five of them into other letters (Ĳ ĳ
 → IJ ij, Ŀ ŀ → L· l·, ſ → s), deprecates ŉ, and ĸ left Greenlandic spelling in 1973; the portal's
-document font (Titillium Web) has none of them.
+document font (Titillium Web) has none of them. Four letters of Latin Extended-B are added: Romanian's
+Ș ș Ț ț (comma below, the spelling of the Romanian Academy), Romanians being the largest foreign
+community in Italy's registers; Ţ ţ (T with cedilla, their pre-Unicode-3.0 stand-ins) are stored as
+Ț ț. Documents switch off the font's ``locl`` feature (fascicolo/documents/pdf.py), which would
+otherwise draw the Turkish Ş ş as Romanian Ș ș. ``tests/registry/test_names.py`` renders every accepted character
+through the certificate PDF and checks that the embedded fonts draw each one.
 """
 
 import re
@@ -24,12 +30,14 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_EXCLUDED = set("ĲĳĸĿŀŉſ")
+_EXCLUDED = set("ĲĳĸĿŀŉſŢţ")
+# Romanian's own S and T with comma below (Latin Extended-B), besides the cedilla forms of MES-1.
+_ROMANIAN = "ȘșȚț"
 LETTERS = frozenset(
     chr(code)
     for code in (*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x180))
     if unicodedata.category(chr(code)).startswith("L") and chr(code) not in _EXCLUDED
-)
+) | frozenset(_ROMANIAN)
 # Besides letters: a person's name has spaces, apostrophes, hyphens and dots ("De' Medici",
 # "Rossi-Bianchi", "J. R."); a place also digits, commas, brackets, the slash and the degree sign
 # ("Via XX Settembre", "Isole Cook (NZ)", "Piazza 1° Maggio", "Sesto S. Giovanni, 12/A").
@@ -37,7 +45,11 @@ PERSON_NAME_CHARACTERS = LETTERS | frozenset(" '-.")
 PLACE_NAME_CHARACTERS = PERSON_NAME_CHARACTERS | frozenset("0123456789,()/°")
 
 APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4\u2032"
-_TO_APOSTROPHE = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
+# Typed forms stored as another character: every apostrophe as the ASCII one, and Romanian's T with
+# cedilla (the encoding used before Unicode 3.0 had the comma-below letters) as Ț ț: the document
+# font draws no Ţ, and SR 13011 spells Romanian with the comma.
+_CLEAN = str.maketrans({**dict.fromkeys(APOSTROPHES, "'"), "Ţ": "Ț", "ţ": "ț"})
+TYPED_FORMS = frozenset((*APOSTROPHES, "Ţ", "ţ"))
 # Letters NFKD does not decompose, spelled as Italian clerks type them.
 _ASCII_SPELLING = str.maketrans(
     {"Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d",
@@ -55,7 +67,7 @@ MESSAGES = {
 
 def clean_name(value):
     """The stored form of a name (``str``): NFC, one kind of apostrophe, single spaces, no edges."""
-    return " ".join(unicodedata.normalize("NFC", str(value)).translate(_TO_APOSTROPHE).split())
+    return " ".join(unicodedata.normalize("NFC", str(value)).translate(_CLEAN).split())
 
 
 def name_search_key(value):
@@ -73,15 +85,24 @@ def unsupported_characters(value, allowed):
     return list(dict.fromkeys(char for char in clean_name(value) if char not in allowed))
 
 
-def _validator(allowed, message_key):
-    def validate(value):
-        bad = unsupported_characters(value, allowed)
-        if bad:
-            shown = ", ".join(f"«{char}» (U+{ord(char):04X})" for char in bad)
-            raise ValidationError(MESSAGES[message_key], code="unsupported_characters", params={"characters": shown})
-
-    return validate
+def describe_characters(characters):
+    """Characters as a clerk can find them in a file: «李» (U+674E), «☃» (U+2603)."""
+    return ", ".join(f"«{char}» (U+{ord(char):04X})" for char in characters)
 
 
-validate_person_name = _validator(PERSON_NAME_CHARACTERS, "person")
-validate_place_name = _validator(PLACE_NAME_CHARACTERS, "place")
+def _refuse_unsupported(value, allowed, message_key):
+    bad = unsupported_characters(value, allowed)
+    if bad:
+        shown = describe_characters(bad)
+        raise ValidationError(MESSAGES[message_key], code="unsupported_characters", params={"characters": shown})
+
+
+def validate_person_name(value):
+    """Django validator: a given or family name in ``PERSON_NAME_CHARACTERS``; ``ValidationError``
+    naming each character refused (as «x» (U+0078))."""
+    _refuse_unsupported(value, PERSON_NAME_CHARACTERS, "person")
+
+
+def validate_place_name(value):
+    """Django validator: a place, street or cohabitation name in ``PLACE_NAME_CHARACTERS``."""
+    _refuse_unsupported(value, PLACE_NAME_CHARACTERS, "place")

@@ -99,8 +99,10 @@ def font_face_css():
         f'src: url("{(base / name).as_uri()}") format("woff2"); }}'
         for weight, style, name in FONT_FACES
     ]
-    # The default family; a document's own stylesheet may still choose another.
-    rules.append('html { font-family: "Titillium Web", sans-serif; }')
+    # The default family; a document's own stylesheet may still choose another. Titillium Web's
+    # "locl" substitutions (S and T with cedilla drawn with a comma, meant for Romanian) are registered
+    # for every language: off, so a Turkish Ş is drawn as Ş (registry/names.py).
+    rules.append('html { font-family: "Titillium Web", sans-serif; font-feature-settings: "locl" 0; }')
     return "\n".join(rules)
 
 
