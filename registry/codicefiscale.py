@@ -222,6 +222,12 @@ def parse_person_code(value, *, allow_temporary=False):
     return parse_codice_fiscale(code).code
 
 
+def is_known_place_code(code):
+    """Whether ``code`` (e.g. "H501", "Z113") is a Belfiore code of the table ``parse_codice_fiscale``
+    accepts as a birthplace: an Italian municipality or a foreign state or territory."""
+    return bool(_birthplace_records(str(code).upper()))
+
+
 def _birthplace_on(places, birth_date):
     """The (name, province) of the record valid on ``birth_date``, else the latest one."""
     for created, deleted, name, province in places:

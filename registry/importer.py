@@ -16,7 +16,9 @@ transaction so that a failure at any point leaves the database as it was:
    running the same file twice changes nothing.
 """
 
+import codecs
 import csv
+import itertools
 import re
 import time
 from dataclasses import dataclass, field
@@ -24,10 +26,12 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import DataError, connection, transaction
 from django.utils import timezone
 
-from .codicefiscale import InvalidCodiceFiscale, parse_codice_fiscale
+from .codicefiscale import InvalidCodiceFiscale, is_known_place_code, parse_codice_fiscale
 from .models import (
     Address,
     Citizenship,
@@ -173,12 +177,19 @@ STAGING_COLUMNS = (
 )
 STAGING_NAMES = tuple(name for name, _ in STAGING_COLUMNS)
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Dates as written in the file: ISO by default; day/month/year as Italian spreadsheets write them
+# when the clerk declares it (``date_format``): 03/04/2027 could be either order, so it is never guessed.
+ISO_DATES, ITALIAN_DATES = "AAAA-MM-GG", "GG/MM/AAAA"
+DATE_FORMATS = {
+    ISO_DATES: (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), (1, 2, 3)),
+    ITALIAN_DATES: (re.compile(r"^(\d{2})/(\d{2})/(\d{4})$"), (3, 2, 1)),
+}
+DELIMITERS = {",": "virgola", ";": "punto e virgola", "\t": "tabulazione"}
+# What a spreadsheet does to the file, read once at the top before any row is loaded.
+SNIFF_BYTES = 1 << 16
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _PROVINCE = re.compile(r"^[A-Z]{2}$")
-_BELFIORE = re.compile(r"^[A-Z]\d{3}$")
 _POSTAL_CODE = re.compile(r"^\d{5}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CIVIL_STATUSES = frozenset(str(value) for value in CivilStatus.values)
 RELATIONSHIPS = frozenset(str(value) for value in Relationship.values)
 COHABITATION_KINDS = frozenset(str(value) for value in CohabitationKind.values)
@@ -219,7 +230,8 @@ class ImportResult:
 class RowValidator:
     """Checks one row at a time and remembers what earlier rows said (duplicates, households)."""
 
-    def __init__(self):
+    def __init__(self, date_format=ISO_DATES):
+        self.date_format = date_format
         self.fiscal_codes = {}  # code → line
         self.households = {}  # household code → (kind, cohabitation data, address, line)
         self.heads = {}  # household code → line of its head
@@ -250,7 +262,7 @@ class RowValidator:
         sex = values["sesso"].upper()
         if sex not in ("M", "F"):
             raise RowRejected("sesso: deve essere M o F")
-        birth_date = parse_date(values, "data_nascita")
+        birth_date = parse_date(values, "data_nascita", self.date_format)
         try:
             # The row's birth date is the real one: the code holds only its year modulo 100.
             cf = parse_codice_fiscale(values["codice_fiscale"], birth_date=birth_date, sex=sex)
@@ -276,7 +288,9 @@ class RowValidator:
         civil_status = values["stato_civile"]
         if civil_status not in CIVIL_STATUSES:
             raise RowRejected(f"stato_civile: codice sconosciuto {civil_status!r} (tabella ANPR 1)")
-        civil_status_date = parse_date(values, "data_stato_civile") if values["data_stato_civile"] else None
+        civil_status_date = (
+            parse_date(values, "data_stato_civile", self.date_format) if values["data_stato_civile"] else None
+        )
         spouse_code = ""
         if values["codice_fiscale_coniuge"]:
             try:
@@ -303,25 +317,31 @@ class RowValidator:
         expected_head = COHABITATION_HEAD if household_kind == HouseholdKind.COHABITATION else FAMILY_HEAD
         if is_head and relationship != expected_head:
             raise RowRejected("relazione_parentela: l'intestatario non corrisponde al tipo di famiglia")
-        started_on = parse_date(values, "data_decorrenza")
+        started_on = parse_date(values, "data_decorrenza", self.date_format)
         if started_on < birth_date:
             raise RowRejected("data_decorrenza: precede la data di nascita")
 
         postal_code = values["cap"]
         if not _POSTAL_CODE.match(postal_code):
-            raise RowRejected("cap: deve avere cinque cifre")
+            hint = f" (es. {postal_code.zfill(5)}: formattare la colonna come testo)" if postal_code.isdigit() else ""
+            raise RowRejected(f"cap: deve avere cinque cifre, anche gli zeri iniziali{hint}")
         registration_kind = REGISTRATION_KINDS.get(values["tipo_iscrizione"].upper())
         if registration_kind is None:
             raise RowRejected("tipo_iscrizione: deve essere N (nascita) o I (immigrazione)")
-        registration_date = parse_date(values, "data_iscrizione")
+        registration_date = parse_date(values, "data_iscrizione", self.date_format)
         if registration_date < birth_date:
             raise RowRejected("data_iscrizione: precede la data di nascita")
         origin_code = values["codice_luogo_provenienza"].upper()
-        if origin_code and not _BELFIORE.match(origin_code):
-            raise RowRejected("codice_luogo_provenienza: deve essere un codice catastale (es. H501 o Z110)")
+        if origin_code and not is_known_place_code(origin_code):
+            raise RowRejected(
+                "codice_luogo_provenienza: non è un codice catastale noto (comune o Stato estero, es. H501 o Z110)"
+            )
         email = values["email"]
-        if email and not _EMAIL.match(email):
-            raise RowRejected("email: indirizzo non valido")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise RowRejected("email: indirizzo non valido") from None
 
         # Checks across rows: duplicates and one description per household.
         previous = self.fiscal_codes.get(cf.code)
@@ -385,12 +405,15 @@ class RowValidator:
         )
 
 
-def parse_date(values, name):
+def parse_date(values, name, date_format=ISO_DATES):
+    """The ``date`` in ``values[name]``, written as ``date_format`` (a key of ``DATE_FORMATS``)."""
     value = values[name]
-    if not _DATE.match(value):
-        raise RowRejected(f"{name}: data non valida {value!r}, usare AAAA-MM-GG")
+    pattern, (year, month, day) = DATE_FORMATS[date_format]
+    match = pattern.match(value)
+    if not match:
+        raise RowRejected(f"{name}: data non valida {value!r}, usare {date_format}")
     try:
-        return date.fromisoformat(value)
+        return date(int(match[year]), int(match[month]), int(match[day]))
     except ValueError:
         raise RowRejected(f"{name}: data inesistente {value!r}") from None
 
@@ -740,29 +763,43 @@ def _load(cursor, result):
 # --- Entry point ---------------------------------------------------------------------------------
 
 
-def import_residents(path, reject_path=None):
+def import_residents(path, reject_path=None, *, delimiter=None, date_format=None, encoding="utf-8"):
     """Import the CSV at ``path``; write rejected rows to ``reject_path`` (default: ``<path>.scarti.csv``).
 
-    Returns an ``ImportResult``. Raises ``ImportFailed`` when the file cannot be imported at all; the
-    database is then unchanged.
+    ``delimiter`` (``,``, ``;`` or tab) is found from the header when not given; ``date_format`` is
+    ``"AAAA-MM-GG"`` (default) or ``"GG/MM/AAAA"``, declared by the clerk; ``encoding`` a Python codec
+    name (UTF-8 by default, a BOM is skipped). Whatever a spreadsheet did to the whole file (another
+    encoding, another separator, undeclared day/month dates) is refused once, before any row, with
+    ``ImportFailed`` saying what to change. Returns an ``ImportResult``; on ``ImportFailed`` the
+    database is unchanged.
     """
     path = Path(path)
     reject_path = Path(reject_path) if reject_path else path.with_name(path.stem + ".scarti.csv")
+    encoding = _codec(encoding)
     result = ImportResult()
     rejected_rows = {}
     timings = {}
     started = time.perf_counter()
     try:
-        with path.open(newline="", encoding="utf-8-sig") as source, transaction.atomic(), connection.cursor() as cursor:
-            reader = csv.reader(source)
-            header = [name.strip().lower() for name in next(reader, [])]
-            if tuple(header) != COLUMNS:
-                raise ImportFailed("intestazione non valida: le colonne devono essere " + ",".join(COLUMNS))
+        _check_encoding(path, encoding)
+        with path.open(newline="", encoding=encoding) as source, transaction.atomic(), connection.cursor() as cursor:
+            delimiter = delimiter or _header_delimiter(source.readline())
+            source.seek(0)
+            reader = csv.reader(source, delimiter=delimiter)
+            header = tuple(name.strip().lower() for name in next(reader, []))
+            if header != COLUMNS:
+                raise ImportFailed(_header_message(header, delimiter))
+            rows = _numbered_rows(reader)
+            first = next(rows, None)
+            date_format = date_format or _undeclared_date_format(first)
+            if date_format not in DATE_FORMATS:
+                raise ImportFailed(f"formato delle date sconosciuto {date_format!r}: {' o '.join(DATE_FORMATS)}")
+            rows = itertools.chain([first] if first else [], rows)
             staging = (_PostgresStaging if connection.vendor == "postgresql" else _SQLiteStaging)(cursor)
             staging.create()
-            validator = RowValidator()
+            validator = RowValidator(date_format)
             with staging.writer() as writer:
-                for line_no, row in _numbered_rows(reader):
+                for line_no, row in rows:
                     result.rows += 1
                     try:
                         writer.write_row(validator.clean(row, line_no))
@@ -777,11 +814,13 @@ def import_residents(path, reject_path=None):
             # Written before the commit: if the reject file cannot be written, nothing is loaded
             # either, rather than rows loaded with no record of the ones left out.
             if result.rejects:
-                _write_rejects(path, reject_path, result.rejects, rejected_rows)
+                _write_rejects(path, reject_path, result.rejects, rejected_rows, encoding, delimiter)
             timings["load"] = time.perf_counter() - started - timings["validate_and_stage"]
         # Leaving the block commits: deferred foreign-key checks run here.
         timings["commit"] = time.perf_counter() - started - timings["validate_and_stage"] - timings["load"]
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(_encoding_message(encoding, exc)) from exc
+    except csv.Error as exc:
         raise ImportFailed(f"file illeggibile: {exc}") from exc
     result.timings = timings
     result.rejected = len(result.rejects)
@@ -798,12 +837,86 @@ def _numbered_rows(reader):
         last_line = reader.line_num
 
 
-def _write_rejects(path, reject_path, rejects, rejected_rows):
+def _codec(encoding):
+    """The codec to open the file with: UTF-8 skips a BOM (Excel's "CSV UTF-8" writes one)."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ImportFailed(f"codifica sconosciuta {encoding!r}: usare utf-8 oppure, ad esempio, cp1252") from None
+    return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
+
+
+def _check_encoding(path, encoding):
+    """Refuse at once a file whose beginning is not in ``encoding`` (the common case: a UTF-8 import of
+    a file Excel saved as "CSV (delimitato dal separatore di elenco)", which is Windows-1252)."""
+    with path.open("rb") as raw:
+        head = raw.read(SNIFF_BYTES)
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < SNIFF_BYTES)
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(_encoding_message(encoding, exc)) from exc
+
+
+def _encoding_message(encoding, exc):
+    if encoding == "utf-8-sig":
+        return (
+            f"il file non è in UTF-8 (byte 0x{exc.object[exc.start]:02x} alla posizione {exc.start}): "
+            "salvarlo come «CSV UTF-8», oppure indicarne la codifica (--encoding cp1252 per un CSV di Excel)"
+        )
+    return f"il file non è nella codifica {encoding} (posizione {exc.start}): indicare la codifica giusta"
+
+
+def _header_delimiter(line):
+    """The separator with which the header line splits into exactly ``COLUMNS`` (spaces after the
+    separators and any case allowed); the comma when none does (the header error then says why)."""
+    for delimiter in DELIMITERS:
+        names = next(csv.reader([line], delimiter=delimiter), [])
+        if tuple(name.strip().lower() for name in names) == COLUMNS:
+            return delimiter
+    return ","
+
+
+def _header_message(header, delimiter):
+    expected = ",".join(COLUMNS)
+    if len(header) <= 1:
+        return (
+            "intestazione non valida: le colonne devono essere separate da virgola, punto e virgola o "
+            f"tabulazione (separatore letto: {DELIMITERS.get(delimiter, repr(delimiter))}); attese: {expected}"
+        )
+    unknown = [name for name in header if name not in COLUMNS]
+    missing = [name for name in COLUMNS if name not in header]
+    detail = "; ".join(
+        part
+        for part in (
+            f"sconosciute: {', '.join(unknown)}" if unknown else "",
+            f"mancanti: {', '.join(missing)}" if missing else "",
+            "ordine diverso" if not unknown and not missing else "",
+        )
+        if part
+    )
+    return f"intestazione non valida ({detail}): le colonne devono essere, in quest'ordine, {expected}"
+
+
+def _undeclared_date_format(first):
+    """ISO, unless the first row's birth date is written day/month/year: then the file is refused
+    (the order of 03/04/2027 cannot be told from the file; the clerk declares it)."""
+    if first is not None:
+        _line, row = first
+        birth = row[COLUMNS.index("data_nascita")].strip() if len(row) == len(COLUMNS) else ""
+        if DATE_FORMATS[ITALIAN_DATES][0].match(birth):
+            raise ImportFailed(
+                f"le date sono scritte {ITALIAN_DATES} (es. {birth}): dichiararlo con --date-format {ITALIAN_DATES}, "
+                f"oppure scriverle {ISO_DATES}"
+            )
+    return ISO_DATES
+
+
+def _write_rejects(path, reject_path, rejects, rejected_rows, encoding="utf-8-sig", delimiter=","):
     """The reject file: line number, reason, then the row as it was (re-read for headless households)."""
     missing = {line for line, _ in rejects} - rejected_rows.keys()
     if missing:
-        with path.open(newline="", encoding="utf-8-sig") as source:
-            for line_no, row in _numbered_rows(csv.reader(source)):
+        with path.open(newline="", encoding=encoding) as source:
+            for line_no, row in _numbered_rows(csv.reader(source, delimiter=delimiter)):
                 if line_no in missing:
                     rejected_rows[line_no] = row
     with reject_path.open("w", newline="", encoding="utf-8") as target:

@@ -2,13 +2,15 @@
 
 import csv
 import hashlib
+import io
+import itertools
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 
-from registry.importer import COLUMNS, import_residents
+from registry.importer import COLUMNS, ImportFailed, import_residents
 from registry.models import (
     Address,
     Citizenship,
@@ -389,3 +391,97 @@ def test_characters_the_register_cannot_print_are_refused_and_typed_forms_are_cl
     }
     laura = Person.objects.get()
     assert (laura.family_name, laura.family_name_key, laura.birth_place) == ("D'Angèlo", "DANGELO", "Țăndărei")
+
+
+# --- Files as spreadsheets save them --------------------------------------------------------------
+
+
+def spreadsheet_csv(path, rows, *, bom=False, crlf=False, delimiter=",", header_spaces=False, italian_dates=False,
+                    encoding="utf-8"):  # fmt: skip
+    """The rows as an office's spreadsheet writes them (each option one thing Excel does)."""
+    dates = {name for name in COLUMNS if name.startswith("data_")}
+
+    def cell(name, value):
+        if italian_dates and name in dates and value:
+            year, month, day = value.split("-")
+            return f"{day}/{month}/{year}"
+        return value
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n" if crlf else "\n")
+    buffer.write((delimiter + (" " if header_spaces else "")).join(COLUMNS) + ("\r\n" if crlf else "\n"))
+    for row in rows:
+        writer.writerow([cell(name, row[name]) for name in COLUMNS])
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buffer.getvalue().encode(encoding))
+    return path
+
+
+def person_rows():
+    return sorted(Person.objects.values_list("fiscal_code", "family_name", "birth_date", "birth_place"))
+
+
+@pytest.mark.parametrize(
+    "bom,crlf,delimiter,header_spaces,italian_dates",
+    list(itertools.product([False, True], [False, True], [",", ";"], [False, True], [False, True])),
+)
+def test_every_spreadsheet_saving_of_a_file_imports_as_its_clean_twin(
+    tmp_path, bom, crlf, delimiter, header_spaces, italian_dates
+):
+    with transaction.atomic():  # the clean twin's result, then rolled back
+        result = import_residents(write_csv(tmp_path / "clean.csv", GOOD))
+        clean = (result.loaded, result.rejects, person_rows())
+        transaction.set_rollback(True)
+    assert not Person.objects.exists()
+    path = spreadsheet_csv(tmp_path / "excel.csv", GOOD, bom=bom, crlf=crlf, delimiter=delimiter,
+                           header_spaces=header_spaces, italian_dates=italian_dates)  # fmt: skip
+    result = import_residents(path, date_format="GG/MM/AAAA" if italian_dates else None)
+    assert (result.loaded, result.rejects, person_rows()) == clean
+
+
+def test_undeclared_day_month_dates_are_refused_once_before_any_row(tmp_path):
+    path = spreadsheet_csv(tmp_path / "excel.csv", GOOD, delimiter=";", italian_dates=True)
+    with pytest.raises(ImportFailed) as excinfo:
+        import_residents(path)
+    assert "GG/MM/AAAA" in str(excinfo.value) and "--date-format" in str(excinfo.value)
+    assert not Person.objects.exists() and not (tmp_path / "excel.scarti.csv").exists()
+    with pytest.raises(CommandError, match="--date-format GG/MM/AAAA"):
+        call_command("import_residents", str(path))
+    call_command("import_residents", str(path), date_format="GG/MM/AAAA", verbosity=0)
+    assert Person.objects.count() == 4
+
+
+def test_a_windows_1252_file_is_refused_as_utf8_and_read_when_declared(tmp_path):
+    rows = [{**ROSSI, "cognome": "Nicolò"}, BIANCHI, GIULIA, POPESCU]
+    path = spreadsheet_csv(tmp_path / "excel.csv", rows, delimiter=";", encoding="cp1252")
+    with pytest.raises(ImportFailed) as excinfo:
+        import_residents(path)
+    assert "non è in UTF-8" in str(excinfo.value) and "--encoding cp1252" in str(excinfo.value)
+    assert not Person.objects.exists()
+    result = import_residents(path, encoding="cp1252")
+    assert result.rejects == [] and Person.objects.get(fiscal_code=ROSSI["codice_fiscale"]).family_name == "Nicolò"
+
+
+def test_a_wrong_header_says_which_columns_are_wrong(tmp_path):
+    header = ["cf" if name == "codice_fiscale" else name for name in COLUMNS]
+    with pytest.raises(ImportFailed) as excinfo:
+        import_residents(write_csv(tmp_path / "anpr.csv", GOOD, header=header))
+    assert "sconosciute: cf" in str(excinfo.value) and "mancanti: codice_fiscale" in str(excinfo.value)
+    path = tmp_path / "pipe.csv"
+    path.write_text("|".join(COLUMNS) + "\n", encoding="utf-8")
+    with pytest.raises(ImportFailed, match="separate da virgola, punto e virgola o tabulazione"):
+        import_residents(path)
+
+
+def test_numbers_and_codes_a_spreadsheet_damaged_are_rejected_with_the_fix(tmp_path):
+    rows = [
+        {**ROSSI, "cap": "184"},  # 00184 with its leading zeros lost
+        {**GIULIA, "codice_famiglia": "F9", "relazione_parentela": "1", "codice_luogo_provenienza": "Z999"},
+        {**POPESCU, "email": "ana@"},
+        {**ROSSI, "codice_fiscale": "RSSMRA80A01H50MM", "codice_famiglia": "F8", "data_nascita": "01/01/1980"},
+    ]
+    result = import_residents(write_csv(tmp_path / "anpr.csv", rows))
+    rejects = read_rejects(result.reject_path)
+    assert "es. 00184" in rejects[2]
+    assert "codice_luogo_provenienza: non è un codice catastale noto" in rejects[3]
+    assert rejects[4] == "email: indirizzo non valido"
+    assert "usare AAAA-MM-GG" in rejects[5]

@@ -14,10 +14,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reject-file", help="Dove scrivere le righe scartate (predefinito: <file>.scarti.csv accanto al file)."
         )
+        parser.add_argument(
+            "--delimiter",
+            choices=[",", ";", "\t"],
+            help="Separatore delle colonne (predefinito: letto dall'intestazione).",
+        )
+        parser.add_argument(
+            "--date-format",
+            choices=["AAAA-MM-GG", "GG/MM/AAAA"],
+            help="Come sono scritte le date (predefinito: AAAA-MM-GG).",
+        )
+        parser.add_argument(
+            "--encoding", default="utf-8", help="Codifica del file (predefinito: utf-8; Excel: cp1252)."
+        )
 
-    def handle(self, *, file, reject_file, verbosity, **options):
+    def handle(self, *, file, reject_file, delimiter, date_format, encoding, verbosity, **options):
         try:
-            result = import_residents(file, reject_file)
+            result = import_residents(
+                file, reject_file, delimiter=delimiter, date_format=date_format, encoding=encoding
+            )
         except OSError as exc:
             # The input cannot be read or the reject file cannot be written.
             raise CommandError(
