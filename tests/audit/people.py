@@ -23,10 +23,19 @@ def fiscal_code_for(family_name, given_name, sex, birth_date, serial):
     return body + _lib.encode_cin(body)
 
 
+def serial_letters(serial):
+    """``serial`` as six letters (0 → "AAAAAA", 27 → "AAAABB"): names take no digits (registry.names)."""
+    letters = []
+    for _ in range(6):
+        serial, digit = divmod(serial, 26)
+        letters.append(chr(ord("A") + digit))
+    return "".join(reversed(letters)).lower().capitalize()
+
+
 def person_fields(serial, family_name=None, given_name=None, **fields):
     sex = fields.pop("sex", "F" if serial % 2 else "M")
     birth_date = fields.pop("birth_date", date(1950, 1, 1) + timedelta(days=serial * 7 % 27000))
-    family_name = family_name or f"Cognome{serial:06d}"
+    family_name = family_name or f"Cognome{serial_letters(serial)}"
     given_name = given_name or ("Maria" if sex == "F" else "Mario")
     return {
         "fiscal_code": fiscal_code_for(family_name, given_name, sex, birth_date, serial),
@@ -46,6 +55,6 @@ def make_person(**fields):
 
 
 def bulk_people(count, start=0, batch_size=5000):
-    """``count`` people with distinct names ("Cognome000001"…) in a few INSERTs."""
+    """``count`` people with distinct names ("CognomeAaaaab"…) in a few INSERTs."""
     people = (Person(**person_fields(start + i)).normalise_names() for i in range(count))
     return Person.objects.bulk_create(people, batch_size=batch_size)
