@@ -338,7 +338,10 @@ DEMO_IDP_ENABLED = env_bool("DEMO_IDP", DEBUG or DEMO_MODE)
 DEMO_IDP_SIGNING_KEY_FILE = Path(env("DEMO_IDP_SIGNING_KEY_FILE", VAR_DIR / "demo_idp_signing_key.json"))
 DEMO_IDP_CLIENT_ID = env("DEMO_IDP_CLIENT_ID", "fascicolo")
 DEMO_IDP_CLIENT_SECRET = env("DEMO_IDP_CLIENT_SECRET") or _identity_config.demo_client_secret(SECRET_KEY)
-DEMO_IDP_CLIENTS = {DEMO_IDP_CLIENT_ID: DEMO_IDP_CLIENT_SECRET}
+# The portal registered as the demo provider's client with the SPID/CIE profile: its keys at
+# /accesso/jwks.json on the provider's own host (request objects, private_key_jwt, userinfo encrypted
+# to it), and a secret for backends configured with client_secret_basic.
+DEMO_IDP_CLIENTS = {DEMO_IDP_CLIENT_ID: {"secret": DEMO_IDP_CLIENT_SECRET, "jwks_uri": "/accesso/jwks.json"}}
 # Tests only: ways the demo provider misbehaves (fascicolo/identity/demo_idp/views.py).
 DEMO_IDP_FAULTS = set()
 # Enabled identity backends, in login-page order; each id reads IDENTITY_<ID>_* (README).
@@ -348,7 +351,6 @@ IDENTITY_BACKENDS = [
         backend_id,
         demo_client_id=DEMO_IDP_CLIENT_ID,
         demo_client_secret_value=DEMO_IDP_CLIENT_SECRET,
-        var_dir=VAR_DIR,
     )
     for backend_id in IDENTITY_PROVIDERS
 ]
@@ -362,6 +364,11 @@ IDENTITY_METADATA_CACHE_SECONDS = int(env("IDENTITY_METADATA_CACHE_SECONDS", "36
 # it on and off per test): with production settings its table and URLs do not exist.
 if DEMO_IDP_ENABLED or env_bool("TESTING"):
     INSTALLED_APPS.insert(INSTALLED_APPS.index("fascicolo.identity") + 1, "fascicolo.identity.demo_idp")
+# The relying party's private keys (JWK files; generated on first use in development and demo):
+# one signs client assertions and request objects, the other is what providers encrypt userinfo to.
+# Both are published at /accesso/jwks.json. Rotation: docs/identity.md.
+IDENTITY_SIGNING_KEY_FILE = Path(env("IDENTITY_SIGNING_KEY_FILE", VAR_DIR / "identity-signing-key.json"))
+IDENTITY_ENCRYPTION_KEY_FILE = Path(env("IDENTITY_ENCRYPTION_KEY_FILE", VAR_DIR / "identity-encryption-key.json"))
 
 # --- Documents: the municipality's electronic seal (fascicolo.documents, docs/documents.md) --------
 # PEM or DER files. Unset in development/tests/demo: a self-signed pair is generated under var/seal/.

@@ -20,7 +20,7 @@ def demo_client_secret(secret_key):
     return hmac.new(secret_key.encode(), b"fascicolo.identity.demo-idp.client", hashlib.sha256).hexdigest()
 
 
-def backend_from_env(backend_id, *, demo_client_id, demo_client_secret_value, var_dir="var"):
+def backend_from_env(backend_id, *, demo_client_id, demo_client_secret_value):
     prefix = f"IDENTITY_{backend_id.upper().replace('-', '_')}_"
 
     def get(name, default=None):
@@ -38,7 +38,22 @@ def backend_from_env(backend_id, *, demo_client_id, demo_client_secret_value, va
         "issuer": get("ISSUER", "self" if is_demo_default else ""),
         "client_id": get("CLIENT_ID", demo_client_id if is_demo_default else ""),
         "client_secret": get("CLIENT_SECRET", demo_client_secret_value if is_demo_default else ""),
-        # client_secret_basic, or private_key_jwt (SPID/CIE) with the portal's key in PRIVATE_KEY_FILE.
-        "client_auth": get("CLIENT_AUTH", "client_secret_basic"),
-        "private_key_file": get("PRIVATE_KEY_FILE", os.path.join(var_dir, f"identity-{backend_id}-key.json")),
+        # private_key_jwt (SPID/CIE) with the portal's key in PRIVATE_KEY_FILE, or client_secret_basic.
+        "client_auth": get("CLIENT_AUTH", "private_key_jwt"),
+        # Empty: the portal's keys (IDENTITY_SIGNING_KEY_FILE, IDENTITY_ENCRYPTION_KEY_FILE).
+        "private_key_file": get("PRIVATE_KEY_FILE", ""),
+        "encryption_key_file": get("ENCRYPTION_KEY_FILE", ""),
+        # Retired keys, still published and used to decrypt while providers catch up with a rotation.
+        "previous_key_files": [path.strip() for path in get("PREVIOUS_KEY_FILES", "").split(",") if path.strip()],
+        # The SPID/CIE profile by default: a signed request object, userinfo signed and encrypted.
+        "request_object": _env_bool(get("REQUEST_OBJECT"), True),
+        "userinfo": get("USERINFO", "encrypted"),
+        "clock_leeway": get("CLOCK_LEEWAY", ""),
+        # Claim mapping (fascicolo/identity/backends/claims.py); empty means SPID/CIE's names.
+        "fiscal_number_claim": get("FISCAL_NUMBER_CLAIM", ""),
+        "fiscal_number_format": get("FISCAL_NUMBER_FORMAT", ""),
+        "given_name_claim": get("GIVEN_NAME_CLAIM", ""),
+        "family_name_claim": get("FAMILY_NAME_CLAIM", ""),
+        "birth_date_claim": get("BIRTH_DATE_CLAIM", ""),
+        "birth_place_claim": get("BIRTH_PLACE_CLAIM", ""),
     }

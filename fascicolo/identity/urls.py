@@ -9,6 +9,7 @@ urlpatterns = [
     path("livello/", views.step_up, name="step_up"),
     path("esci/", views.logout_view, name="logout"),
     path("non-in-anagrafe/", views.not_in_registry, name="not_in_registry"),
+    path("jwks.json", views.portal_jwks, name="portal_jwks"),
     path("<slug:backend_id>/avvia/", views.start, name="start"),
     path("<slug:backend_id>/ritorno/", views.callback, name="callback"),
     path("<slug:backend_id>/jwks.json", views.jwks, name="jwks"),

@@ -105,12 +105,23 @@ def callback(request, backend_id):
 
 @require_GET
 def jwks(request, backend_id):
-    """The portal's public key for a provider that authenticates it with ``private_key_jwt``."""
+    """The portal's public keys for one provider: signing (``private_key_jwt``, request objects) and
+    encryption (userinfo), as a JWKS."""
     backend = services.login_backend(backend_id)
     keys = backend.public_jwks() if backend else None
     if keys is None:
         raise Http404
     return JsonResponse(keys)
+
+
+@require_GET
+def portal_jwks(request):
+    """Every enabled backend's public keys in one JWKS (each key once): the relying party's keys."""
+    found = {}
+    for backend in services.login_backends():
+        for key in (backend.public_jwks() or {}).get("keys", []):
+            found.setdefault(key.get("kid"), key)
+    return JsonResponse({"keys": list(found.values())})
 
 
 def _failed(request, failure, level=None):

@@ -36,6 +36,13 @@ def demo_provider(live_server, settings, demo_signing_key_file):
     settings.IDENTITY_BACKENDS = demo_backends(
         f"{live_server.url}/demo-idp", settings.DEMO_IDP_CLIENT_ID, settings.DEMO_IDP_CLIENT_SECRET
     )
+    # The portal's keys reach the provider over real HTTP too.
+    settings.DEMO_IDP_CLIENTS = {
+        settings.DEMO_IDP_CLIENT_ID: {
+            "secret": settings.DEMO_IDP_CLIENT_SECRET,
+            "jwks_uri": f"{live_server.url}/accesso/jwks.json",
+        }
+    }
     return live_server
 
 

@@ -45,8 +45,9 @@ def test_a_demo_backend_alone_is_refused_in_production(settings):
 def test_backends_are_built_from_settings_and_report_their_configuration(settings):
     settings.DEBUG = False
     settings.IDENTITY_BACKENDS = [
-        {"id": "spid", "type": "oidc", "label": "SPID", "issuer": "http://idp.example", "client_id": ""},
-    ]
+        {"id": "spid", "type": "oidc", "label": "SPID", "issuer": "http://idp.example", "client_id": "",
+         "client_auth": "client_secret_basic", "request_object": False, "userinfo": "json"},
+    ]  # fmt: skip
     [backend] = registry.enabled_backends()
     assert (backend.id, backend.label, backend.is_demo) == ("spid", "SPID", False)
     messages = [problem.message for problem in backend.check_config()]
@@ -58,12 +59,27 @@ def test_backends_are_built_from_settings_and_report_their_configuration(setting
     assert {error.id for error in identity_backends(None)} == {"identity.E001"}
 
     settings.IDENTITY_BACKENDS = [
-        {"id": "cie", "issuer": "https://idp.example", "client_id": "c", "client_auth": "private_key_jwt",
-         "private_key_file": "/nonexistent/key.json"},
+        {"id": "cie", "issuer": "https://idp.example", "client_id": "c", "private_key_file": "/nonexistent/key.json",
+         "encryption_key_file": "/nonexistent/enc.json", "previous_key_files": ["/nonexistent/old.json"]},
     ]  # fmt: skip
     [backend] = registry.enabled_backends()
     assert [problem.message for problem in backend.check_config()] == [
-        "identity backend 'cie': private_key_file /nonexistent/key.json does not exist"
+        "identity backend 'cie': key file /nonexistent/key.json does not exist",
+        "identity backend 'cie': key file /nonexistent/enc.json does not exist",
+        "identity backend 'cie': key file /nonexistent/old.json does not exist",
+    ]
+
+
+def test_the_spid_cie_profile_settings_are_checked(settings):
+    settings.IDENTITY_BACKENDS = [
+        {"id": "spid", "issuer": "https://idp.example", "client_id": "c", "userinfo": "cleartext",
+         "clock_leeway": "900", "fiscal_number_format": "guess"},
+    ]  # fmt: skip
+    [backend] = registry.enabled_backends()
+    assert [problem.message for problem in backend.check_config()] == [
+        "identity backend 'spid': userinfo must be one of encrypted, signed, json",
+        "identity backend 'spid': clock_leeway must be between 0 and 300 seconds",
+        "identity backend 'spid': fiscal_number_format 'guess' is not one of tinit, tinit-any-case, bare",
     ]
 
 
@@ -81,12 +97,20 @@ def test_backends_come_from_environment_variables(monkeypatch):
     monkeypatch.setenv("IDENTITY_CIE_ISSUER", "https://cie.example")
     monkeypatch.setenv("IDENTITY_CIE_CLIENT_ID", "c")
     monkeypatch.setenv("IDENTITY_CIE_CLIENT_SECRET", "s")
-    monkeypatch.setenv("IDENTITY_CIE_CLIENT_AUTH", "private_key_jwt")
-    entry = backend_from_env("cie", demo_client_id="d", demo_client_secret_value="ds", var_dir="/v")
+    monkeypatch.setenv("IDENTITY_CIE_USERINFO", "signed")
+    monkeypatch.setenv("IDENTITY_CIE_CLOCK_LEEWAY", "60")
+    monkeypatch.setenv("IDENTITY_CIE_FISCAL_NUMBER_CLAIM", "nin")
+    monkeypatch.setenv("IDENTITY_CIE_FISCAL_NUMBER_FORMAT", "tinit-any-case")
+    monkeypatch.setenv("IDENTITY_CIE_PREVIOUS_KEY_FILES", "/v/old-sig.json, /v/old-enc.json")
+    entry = backend_from_env("cie", demo_client_id="d", demo_client_secret_value="ds")
     assert entry == {
         "id": "cie", "type": "oidc", "label": "CIE", "scheme": "cie", "is_demo": False,
         "issuer": "https://cie.example", "client_id": "c", "client_secret": "s",
-        "client_auth": "private_key_jwt", "private_key_file": "/v/identity-cie-key.json",
+        "client_auth": "private_key_jwt", "private_key_file": "", "encryption_key_file": "",
+        "previous_key_files": ["/v/old-sig.json", "/v/old-enc.json"],
+        "request_object": True, "userinfo": "signed", "clock_leeway": "60",
+        "fiscal_number_claim": "nin", "fiscal_number_format": "tinit-any-case",
+        "given_name_claim": "", "family_name_claim": "", "birth_date_claim": "", "birth_place_claim": "",
     }  # fmt: skip
     demo = backend_from_env("spid-demo", demo_client_id="d", demo_client_secret_value="ds")
     assert (demo["is_demo"], demo["issuer"], demo["client_id"]) == (True, "self", "d")

@@ -4,9 +4,12 @@ Every negative case ends with a clear message, no logged-in session and a record
 """
 
 from datetime import date
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from joserfc import jwt
+from joserfc.jwk import KeySet
 
 from fascicolo.identity.demo_idp.models import Grant
 from fascicolo.identity.loa import SESSION_LOA_KEY
@@ -45,15 +48,26 @@ def test_the_session_id_rotates_at_login(flow, resident):
 
 
 def test_the_login_request_carries_pkce_state_nonce_acr_and_the_spid_claims(flow):
+    """SPID: the request travels as a signed request object; client_id, response_type, scope and PKCE
+    are outside it too, everything else only inside."""
     authorize_url = flow.start(level=3)
-    from urllib.parse import parse_qs, urlsplit
-
     query = {key: values[0] for key, values in parse_qs(urlsplit(authorize_url).query).items()}
+    assert set(query) == {"client_id", "response_type", "scope", "code_challenge", "code_challenge_method", "request"}
+    keys = KeySet.import_key_set(requests.get(f"{flow.base}/accesso/jwks.json", timeout=10).json())
+    token = jwt.decode(query["request"], keys, algorithms=["RS256"])
+    request_object = token.claims
+    assert token.header["typ"] == "oauth-authz-req+jwt"
+    assert (request_object["iss"], request_object["aud"]) == ("fascicolo", f"{flow.base}/demo-idp")
+    assert request_object["exp"] - request_object["iat"] == 120 and request_object["jti"]
+    for name in ("client_id", "response_type", "scope", "code_challenge", "code_challenge_method"):
+        assert request_object[name] == query[name]
     assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
-    assert len(query["state"]) >= 32 and len(query["nonce"]) >= 32 and query["state"] != query["nonce"]
-    assert query["acr_values"] == "https://www.spid.gov.it/SpidL3"
-    assert query["scope"] == "openid" and query["prompt"] == "login"
-    assert '"https://attributes.eid.gov.it/fiscal_number":{"essential":true}' in query["claims"]
+    state, nonce = request_object["state"], request_object["nonce"]
+    assert len(state) >= 32 and len(nonce) >= 32 and state != nonce
+    assert request_object["acr_values"] == "https://www.spid.gov.it/SpidL3"
+    assert request_object["scope"] == "openid" and request_object["prompt"] == "login"
+    assert request_object["claims"]["userinfo"]["https://attributes.eid.gov.it/fiscal_number"] == {"essential": True}
+    assert request_object["redirect_uri"] == f"{flow.base}/accesso/spid-demo/ritorno/"
 
 
 def test_an_omocodic_old_code_still_matches_the_registry_record(flow, resident):
@@ -77,11 +91,11 @@ def test_someone_not_in_the_registry_gets_a_clear_page_and_their_payments(flow):
 
 
 def test_the_demo_provider_speaks_the_spid_profile(flow, resident, settings):
-    """Token and userinfo as the portal sees them: a signed ID token and a signed userinfo JWT."""
-    from urllib.parse import parse_qs, urlsplit
+    """Token and userinfo as the portal sees them: a signed ID token, and userinfo signed by the
+    provider then encrypted to the portal's published encryption key (nested JWE → JWS)."""
+    from joserfc import jwe
 
-    from joserfc import jwt
-    from joserfc.jwk import KeySet
+    from fascicolo.identity import keys as portal_keys
 
     callback_url = flow.authorize(flow.start(level=2), fiscal_code=resident.fiscal_code)
     query = {key: values[0] for key, values in parse_qs(urlsplit(callback_url).query).items()}
@@ -99,16 +113,17 @@ def test_the_demo_provider_speaks_the_spid_profile(flow, resident, settings):
     userinfo = requests.get(
         f"{flow.base}/demo-idp/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=10
     )
-    assert userinfo.headers["Content-Type"] == "application/jwt"
-    claims = jwt.decode(userinfo.text, keys).claims
+    assert userinfo.headers["Content-Type"] == "application/jwt" and userinfo.text.count(".") == 4
+    encryption_key = portal_keys.load_or_create(settings.IDENTITY_ENCRYPTION_KEY_FILE, "enc")
+    encrypted = jwe.decrypt_compact(userinfo.text, encryption_key, algorithms=["RSA-OAEP", "A256CBC-HS512"])
+    assert encrypted.protected == {
+        "alg": "RSA-OAEP", "enc": "A256CBC-HS512", "cty": "JWT", "kid": encryption_key.kid,
+    }  # fmt: skip
+    claims = jwt.decode(encrypted.plaintext, keys).claims
     assert claims["https://attributes.eid.gov.it/fiscal_number"] == f"TINIT-{resident.fiscal_code}"
     assert (claims["given_name"], claims["family_name"], claims["birthdate"]) == ("Mario", "Rossi", "1980-01-01")
+    assert claims["place_of_birth"] == {"locality": "H501", "region": "RM"}
     assert claims["sub"] == id_token["sub"] and claims["aud"] == settings.DEMO_IDP_CLIENT_ID
-
-
-def test_userinfo_as_plain_json_is_read_too(flow, resident, settings):
-    settings.DEMO_IDP_FAULTS = {"userinfo_json"}
-    assert flow.login(fiscal_code=resident.fiscal_code).status_code == 302 and flow.user_id()
 
 
 def test_the_cie_button_uses_the_same_protocol(flow, resident):
@@ -252,20 +267,46 @@ def private_key_jwt(flow, settings, tmp_path):
 def test_private_key_jwt_client_authentication(private_key_jwt, resident):
     flow = private_key_jwt
     jwks = flow.http.get(f"{flow.base}/accesso/spid-pk/jwks.json").json()
-    assert [key["kty"] for key in jwks["keys"]] == ["RSA"] and "d" not in jwks["keys"][0]
+    assert [(key["kty"], key["use"]) for key in jwks["keys"]] == [("RSA", "sig"), ("RSA", "enc")]
+    assert not any("d" in key for key in jwks["keys"])
     response = flow.login(fiscal_code=resident.fiscal_code, backend="spid-pk")
     assert response.status_code == 302 and flow.user_id()
 
 
 def test_a_client_assertion_signed_with_another_key_is_refused(private_key_jwt, resident, settings):
     flow = private_key_jwt
-    settings.DEMO_IDP_CLIENTS = {"fascicolo-pk": {"jwks_uri": f"{flow.base}/accesso/other-pk/jwks.json"}}
+    # Without a request object, the provider meets the wrong key first at the token endpoint.
+    settings.IDENTITY_BACKENDS = [{**entry, "request_object": False} for entry in settings.IDENTITY_BACKENDS]
+    settings.DEMO_IDP_CLIENTS = {
+        "fascicolo-pk": {"jwks_uri": f"{flow.base}/accesso/other-pk/jwks.json", "require_signed_request_object": False}
+    }
     response = flow.login(fiscal_code=resident.fiscal_code, backend="spid-pk")
     assert_refused(flow, response, "client_auth", "non ha riconosciuto questo portale")
 
 
-def test_backends_without_private_key_jwt_publish_no_keys(flow):
+def test_a_generic_backend_without_keys_publishes_none(flow, settings, resident):
+    from .conftest import demo_backends
+
+    generic = {"client_auth": "client_secret_basic", "request_object": False, "userinfo": "json"}
+    settings.IDENTITY_BACKENDS = [
+        {**entry, **generic} for entry in demo_backends(f"{flow.base}/demo-idp", "plain", "s")
+    ]
+    settings.DEMO_IDP_CLIENTS = {"plain": "s"}
+    settings.DEMO_IDP_FAULTS = {"userinfo_json"}
     assert flow.http.get(f"{flow.base}/accesso/spid-demo/jwks.json").status_code == 404
+    assert flow.http.get(f"{flow.base}/accesso/jwks.json").json() == {"keys": []}
+    # What a generic OpenID Connect provider does (query parameters, a secret, plain JSON) still works.
+    assert "request=" not in flow.start()
+    assert flow.login(fiscal_code=resident.fiscal_code).status_code == 302 and flow.user_id()
+
+
+def test_the_portal_publishes_one_signing_and_one_encryption_key(flow):
+    jwks = flow.http.get(f"{flow.base}/accesso/jwks.json").json()
+    assert sorted((key["use"], key["alg"], key["kty"]) for key in jwks["keys"]) == [
+        ("enc", "RSA-OAEP", "RSA"), ("sig", "RS256", "RSA"),
+    ]  # fmt: skip
+    assert not any("d" in key or "p" in key for key in jwks["keys"])
+    assert flow.http.get(f"{flow.base}/accesso/cie-demo/jwks.json").json() == jwks
 
 
 def test_a_resident_born_in_a_foreign_territory_logs_in(flow):

@@ -25,6 +25,8 @@ class VerifiedIdentity:
     loa: LoA
     backend_id: str
     subject: str
+    # The birthplace's Belfiore code when the provider releases it (SPID/CIE place_of_birth), else "".
+    birth_place: str = ""
 
 
 class LoginFailed(Exception):

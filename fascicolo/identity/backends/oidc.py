@@ -1,11 +1,15 @@
 """OpenID Connect relying party for SPID and CIE OIDC providers (and the demo provider).
 
-The authorization code flow with PKCE (S256), ``state`` and ``nonce`` kept server-side in the
-session and used once, the ID token verified with joserfc against the provider's JWKS (from
-discovery, cached), ``iss``/``aud``/``exp``/``iat``/``nonce`` checked, ``acr_values`` requested and
-the returned ``acr`` enforced, and the SPID attributes requested with the ``claims`` parameter and
-read from userinfo (docs/domain.md §2). Client authentication at the token endpoint is
-``client_secret_basic`` or, as SPID/CIE require, ``private_key_jwt`` (docs/identity.md).
+As the SPID/CIE OpenID Connect technical rules require (italia.github.io/spid-cie-oidc-docs): the
+authorization code flow with PKCE (S256); the authorization request sent as a **signed request
+object** (``request`` parameter, RFC 9101 / OIDC Core §6.1); ``state`` and ``nonce`` kept
+server-side in the session and used once; client authentication by ``private_key_jwt`` (or
+``client_secret_basic`` for generic providers); the ID token verified with joserfc against the
+provider's JWKS (from discovery, cached) with ``iss``/``aud``/``exp``/``iat``/``nonce`` checked
+within a configurable clock leeway; ``acr_values`` requested and the returned ``acr`` enforced; the
+attributes requested with the ``claims`` parameter and read from **userinfo, a JWT signed by the
+provider and encrypted to the portal** (nested JWE → JWS), whose ``sub`` must be the ID token's.
+Only the algorithms the rules allow are accepted. docs/identity.md describes every setting.
 """
 
 import base64
@@ -16,7 +20,6 @@ import logging
 import secrets
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -27,32 +30,41 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from joserfc import jwt
+from joserfc import jwe, jwt
 from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
-from registry.codicefiscale import InvalidCodiceFiscale, parse_codice_fiscale
-
 from .. import backchannel, keys
 from ..loa import LoA
 from .base import ConfigProblem, IdentityBackend, LoginFailed, VerifiedIdentity
+from .claims import SPID_FISCAL_NUMBER_CLAIM, TINIT_PREFIX, ClaimMapping, ClaimProblem
 from .registry import register
 
 logger = logging.getLogger(__name__)
 
-FISCAL_NUMBER_CLAIM = "https://attributes.eid.gov.it/fiscal_number"
-FISCAL_NUMBER_PREFIX = "TINIT-"
-# The attributes the portal needs, requested as SPID requires: in the ``claims`` parameter, for
-# userinfo (SPID forbids the ``profile`` scope; CIE accepts the same request).
-USERINFO_CLAIMS = (FISCAL_NUMBER_CLAIM, "given_name", "family_name", "birthdate")
-SIGNING_ALGORITHMS = ["RS256", "RS512", "ES256", "PS256"]
+FISCAL_NUMBER_CLAIM = SPID_FISCAL_NUMBER_CLAIM
+FISCAL_NUMBER_PREFIX = TINIT_PREFIX
+# The algorithms the SPID/CIE OIDC rules allow ("Algoritmi crittografici": RS256/RS512 required,
+# ES256/ES512/PS256/PS512 recommended; never none, HS*, RSA1_5). Anything else is refused.
+SIGNING_ALGORITHMS = ["RS256", "RS512", "ES256", "ES512", "PS256", "PS512"]
+# Key management and content encryption for the JWEs sent to the portal (its keys are RSA, so the
+# ECDH-ES variants CIE also allows do not apply).
+ENCRYPTION_ALGORITHMS = ["RSA-OAEP", "RSA-OAEP-256"]
+CONTENT_ENCRYPTION_ALGORITHMS = ["A128CBC-HS256", "A256CBC-HS512"]
+REQUEST_OBJECT_SECONDS = 120
+# The least protection a userinfo answer may carry: ``encrypted`` (a signed JWT inside a JWE, as SPID
+# and CIE send it; the default), ``signed`` (a signed JWT), ``json`` (plain JSON, generic providers).
+# A more protected answer than the minimum is always accepted.
+USERINFO_FORMATS = ("encrypted", "signed", "json")
 SESSION_KEY = "identity.oidc.pending"
 # How long a started login may take before its state is forgotten, and how many may run at once
 # (several tabs): enough for a person, too few to grow the session without bound.
 PENDING_SECONDS = 15 * 60
 MAX_PENDING = 5
-CLOCK_LEEWAY_SECONDS = 30
+# Providers' clocks run ahead of ours by tens of seconds in practice: two minutes of leeway accept
+# that and still refuse a token from ten minutes in the future (IDENTITY_<ID>_CLOCK_LEEWAY).
+CLOCK_LEEWAY_SECONDS = 120
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 CLIENT_AUTH_METHODS = ("client_secret_basic", "private_key_jwt")
 # The issuer of the demo provider served by this same server, at whatever address the request came
@@ -70,15 +82,31 @@ MESSAGES = {
     "signature": _("La risposta del gestore dell'identità non ha una firma valida."),
     "claims": _("La risposta del gestore dell'identità non è destinata a questo portale o non è valida."),
     "expired": _("La risposta del gestore dell'identità è scaduta. Ricomincia l'accesso."),
+    "clock": _(
+        "L'orologio del gestore dell'identità non è allineato con quello del portale: la sua risposta "
+        "risulta emessa nel futuro. Riprova tra qualche minuto; se il problema continua, contatta il Comune."
+    ),
+    "decryption": _("La risposta del gestore dell'identità non è cifrata per questo portale e non si può leggere."),
+    "userinfo_format": _(
+        "Il gestore dell'identità ha inviato i tuoi dati senza la protezione richiesta (firma e cifratura): "
+        "per sicurezza l'accesso è stato interrotto."
+    ),
     "acr": _("L'accesso è avvenuto con un livello di sicurezza inferiore a quello richiesto."),
     "fiscal_number_missing": _("Il gestore dell'identità non ha comunicato il codice fiscale."),
     "fiscal_number_invalid": _("Il codice fiscale comunicato dal gestore dell'identità non è valido."),
+    "fiscal_number_format": _(
+        "Il gestore dell'identità ha comunicato il codice fiscale in un formato non previsto per questo portale. "
+        "Contatta il Comune."
+    ),
+    "attribute_invalid": _(
+        "Il gestore dell'identità ha comunicato i dati anagrafici in un formato non previsto. Contatta il Comune."
+    ),
 }
 
 
 def fail(reason, detail="", **kwargs):
     """A ``LoginFailed`` with the resident-facing message for ``reason``; ``detail`` goes to the log."""
-    logger.warning("oidc login failed", extra={"reason": reason, "detail": detail})
+    logger.warning("oidc login failed: %s: %s", reason, detail, extra={"reason": reason, "detail": detail})
     return LoginFailed(reason, MESSAGES[reason.split(":", 1)[0]], **kwargs)
 
 
@@ -94,22 +122,21 @@ def access_token_hash(access_token):
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
 
 
-def fiscal_code_from_claim(value):
-    """The codice fiscale in a ``fiscal_number`` claim (``TINIT-`` stripped), validated; ``LoginFailed``."""
-    if not value or not isinstance(value, str):
-        raise fail("fiscal_number_missing")
-    code = value.removeprefix(FISCAL_NUMBER_PREFIX)
-    try:
-        return parse_codice_fiscale(code)
-    except InvalidCodiceFiscale as exc:
-        raise fail("fiscal_number_invalid", exc.code, fiscal_code=code[:16]) from exc
-
-
 @register
 class OIDCBackend(IdentityBackend):
-    """Configuration keys: ``issuer``, ``client_id``, ``client_auth`` (``client_secret_basic``, the
-    default, with ``client_secret``; or ``private_key_jwt`` with ``private_key_file``, a private JWK
-    whose public half the portal publishes at ``/accesso/<id>/jwks.json``), and the base class's."""
+    """One OpenID Connect provider. Configuration keys (docs/identity.md, "Configuration"):
+
+    - ``issuer``, ``client_id``; ``client_auth``: ``private_key_jwt`` (the default, as SPID/CIE
+      require) or ``client_secret_basic`` with ``client_secret``;
+    - ``request_object`` (bool, default on): the authorization request as a signed JWT;
+    - ``userinfo``: the least protection accepted, one of ``USERINFO_FORMATS`` (default ``encrypted``);
+    - ``private_key_file`` (signing) and ``encryption_key_file``: the portal's private JWKs, default
+      ``IDENTITY_SIGNING_KEY_FILE`` and ``IDENTITY_ENCRYPTION_KEY_FILE``; ``previous_key_files``:
+      retired keys still published and still used to decrypt during a rotation;
+    - ``clock_leeway`` (seconds, default ``CLOCK_LEEWAY_SECONDS``);
+    - the claim mapping (``backends.claims.ClaimMapping.from_config``);
+    - and the base class's.
+    """
 
     type = "oidc"
 
@@ -122,8 +149,26 @@ class OIDCBackend(IdentityBackend):
         self.in_process = ()
         self.client_id = self.config.get("client_id") or ""
         self.client_secret = self.config.get("client_secret") or ""
-        self.client_auth = self.config.get("client_auth") or "client_secret_basic"
-        self.private_key_file = self.config.get("private_key_file") or ""
+        self.client_auth = self.config.get("client_auth") or "private_key_jwt"
+        self.request_object = _flag(self.config.get("request_object"), default=True)
+        self.userinfo_format = self.config.get("userinfo") or "encrypted"
+        # One relying party, one key pair by default (as its federation entity configuration has
+        # one JWKS); a backend may have its own.
+        self.private_key_file = self.config.get("private_key_file") or str(settings.IDENTITY_SIGNING_KEY_FILE)
+        self.encryption_key_file = self.config.get("encryption_key_file") or str(settings.IDENTITY_ENCRYPTION_KEY_FILE)
+        self.previous_key_files = list(self.config.get("previous_key_files") or [])
+        self.clock_leeway = self.config.get("clock_leeway")
+        self.claim_mapping = ClaimMapping.from_config(self.config)
+
+    @property
+    def signs(self):
+        """Whether the portal signs for this provider (client assertions, request objects)."""
+        return self.client_auth == "private_key_jwt" or self.request_object
+
+    @property
+    def decrypts(self):
+        """Whether the provider encrypts to the portal (userinfo)."""
+        return self.userinfo_format == "encrypted"
 
     def check_config(self):
         problems = []
@@ -141,24 +186,59 @@ class OIDCBackend(IdentityBackend):
             problems.append(ConfigProblem(f"{name}: client_auth must be one of {', '.join(CLIENT_AUTH_METHODS)}"))
         elif self.client_auth == "client_secret_basic" and not self.client_secret:
             problems.append(ConfigProblem(f"{name}: client_secret is missing"))
-        elif self.client_auth == "private_key_jwt" and not self.private_key_file:
-            problems.append(ConfigProblem(f"{name}: private_key_file is missing"))
-        elif self.client_auth == "private_key_jwt" and not (settings.DEBUG or Path(self.private_key_file).exists()):
+        if self.userinfo_format not in USERINFO_FORMATS:
+            problems.append(ConfigProblem(f"{name}: userinfo must be one of {', '.join(USERINFO_FORMATS)}"))
+        try:
+            leeway = self.leeway()
+        except (TypeError, ValueError):
+            problems.append(ConfigProblem(f"{name}: clock_leeway must be a whole number of seconds"))
+        else:
+            if not 0 <= leeway <= 300:
+                problems.append(ConfigProblem(f"{name}: clock_leeway must be between 0 and 300 seconds"))
+        problems += [ConfigProblem(f"{name}: {problem}") for problem in self.claim_mapping.problems()]
+        key_files = [
+            *([self.private_key_file] if self.signs else []),
+            *([self.encryption_key_file] if self.decrypts else []),
+            *self.previous_key_files,
+        ]
+        for path in key_files:
             # Generated on first use in development only: production keys are provisioned.
-            problems.append(ConfigProblem(f"{name}: private_key_file {self.private_key_file} does not exist"))
+            if not (settings.DEBUG or self.is_demo or Path(path).exists()):
+                problems.append(ConfigProblem(f"{name}: key file {path} does not exist"))
         return problems
 
+    def leeway(self):
+        """Seconds of clock difference tolerated on ``iat``, ``nbf`` and ``exp``."""
+        return CLOCK_LEEWAY_SECONDS if self.clock_leeway in (None, "") else int(self.clock_leeway)
+
+    # --- The portal's keys -------------------------------------------------------------------------
+
+    def signing_key(self):
+        return keys.load_or_create(self.private_key_file, "sig")
+
+    def decryption_keys(self):
+        """The current encryption key and the retired ones, as a KeySet (a JWE names its key by kid)."""
+        current = keys.load_or_create(self.encryption_key_file, "enc")
+        previous = [keys.load_or_create(path) for path in self.previous_key_files]
+        return KeySet([current, *(key for key in previous if key.get("use") == "enc")])
+
     def public_jwks(self):
-        """The portal's public key for this provider (``private_key_jwt``), or ``None``."""
-        if self.client_auth != "private_key_jwt":
+        """The portal's public keys for this provider: the signing key (client assertions, request
+        objects), the encryption key (userinfo), and retired keys during a rotation; ``None`` when the
+        provider needs none."""
+        if not (self.signs or self.decrypts):
             return None
-        return keys.public_jwks(keys.load_or_create(self.private_key_file))
+        current = [
+            *([self.signing_key()] if self.signs else []),
+            *([keys.load_or_create(self.encryption_key_file, "enc")] if self.decrypts else []),
+        ]
+        return keys.public_jwks(*current, *(keys.load_or_create(path) for path in self.previous_key_files))
 
     def _client_authentication(self, token_endpoint):
         """``(data, auth)`` for the token request."""
         if self.client_auth != "private_key_jwt":
             return {}, (self.client_id, self.client_secret)
-        key = keys.load_or_create(self.private_key_file)
+        key = self.signing_key()
         now = int(time.time())
         claims = {
             "iss": self.client_id, "sub": self.client_id, "aud": token_endpoint,
@@ -241,7 +321,7 @@ class OIDCBackend(IdentityBackend):
             "started": time.time(),
         }
         request.session[SESSION_KEY] = pending
-        query = {
+        params = {
             "response_type": "code",
             "client_id": self.client_id,
             "redirect_uri": pending[state]["redirect_uri"],
@@ -251,12 +331,34 @@ class OIDCBackend(IdentityBackend):
             "code_challenge": challenge,
             "code_challenge_method": "S256",
             "acr_values": LoA(level).acr,
-            "claims": _json({"userinfo": {claim: {"essential": True} for claim in USERINFO_CLAIMS}}),
+            # SPID forbids the profile scope: attributes are asked for one by one, for userinfo.
+            "claims": {"userinfo": {claim: {"essential": True} for claim in self.claim_mapping.requested()}},
             # SPID asks for a fresh authentication at every login of a service provider.
             "prompt": "login",
             "ui_locales": get_language() or settings.LANGUAGE_CODE,
         }
+        if self.request_object:
+            # SPID: client_id, response_type and scope travel both outside and inside the signed
+            # request object; PKCE's challenge too (authorization_endpoint, "Request").
+            query = {name: params[name] for name in ("client_id", "response_type", "scope")}
+            query.update(
+                code_challenge=challenge,
+                code_challenge_method="S256",
+                request=self._sign_request_object(params),
+            )
+        else:
+            query = {**params, "claims": _json(params["claims"])}
         return redirect(f"{metadata['authorization_endpoint']}?{urlencode(query)}")
+
+    def _sign_request_object(self, params):
+        """The authorization request as a JWT signed with the portal's key (RFC 9101; OIDC Core §6.1)."""
+        key = self.signing_key()
+        now = int(time.time())
+        claims = {
+            **params, "iss": self.client_id, "aud": self.issuer,
+            "iat": now, "exp": now + REQUEST_OBJECT_SECONDS, "jti": uuid.uuid4().hex,
+        }  # fmt: skip
+        return jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "oauth-authz-req+jwt"}, claims, key)
 
     # --- The return from the provider --------------------------------------------------------------
 
@@ -288,13 +390,17 @@ class OIDCBackend(IdentityBackend):
             raise fail("claims:at_hash", "at_hash does not match the access token")
         level = self._achieved_level(claims, LoA(pending["level"]))
         userinfo = self._userinfo(tokens.get("access_token"), claims["sub"])
-        cf = fiscal_code_from_claim(userinfo.get(FISCAL_NUMBER_CLAIM) or userinfo.get("fiscal_number"))
+        try:
+            attributes = self.claim_mapping.read(userinfo)
+        except ClaimProblem as problem:
+            raise fail(problem.reason, problem.detail, fiscal_code=problem.fiscal_code) from problem
 
         identity = VerifiedIdentity(
-            fiscal_code=cf.code,
-            given_name=str(userinfo.get("given_name") or ""),
-            family_name=str(userinfo.get("family_name") or ""),
-            birth_date=_parse_date(userinfo.get("birthdate")),
+            fiscal_code=attributes.fiscal_code,
+            given_name=attributes.given_name,
+            family_name=attributes.family_name,
+            birth_date=attributes.birth_date,
+            birth_place=attributes.birth_place,
             loa=level,
             backend_id=self.id,
             subject=str(claims["sub"]),
@@ -329,39 +435,71 @@ class OIDCBackend(IdentityBackend):
         except ValueError as exc:
             raise fail("provider_error", "token response is not JSON") from exc
 
+    def _decrypt(self, token):
+        """The JWS inside a JWE encrypted to one of the portal's keys (RFC 7519 §5.2, nested JWT)."""
+        if not self.decrypts:
+            raise fail("decryption", "encrypted answer, but this backend publishes no encryption key")
+        try:
+            encrypted = jwe.decrypt_compact(
+                token, self.decryption_keys(), algorithms=[*ENCRYPTION_ALGORITHMS, *CONTENT_ENCRYPTION_ALGORITHMS]
+            )
+        except (JoseError, ValueError) as exc:
+            raise fail("decryption", f"{type(exc).__name__}: {exc}") from exc
+        if str(encrypted.protected.get("cty", "JWT")).upper() != "JWT":
+            raise fail("decryption", f"cty {encrypted.protected.get('cty')!r}, expected JWT")
+        return encrypted.plaintext.decode("ascii", errors="replace")
+
     def _decode(self, token):
-        """Verify a JWT's signature against the provider's keys (fetched again once, for rotation)."""
+        """Verify a JWT's signature against the provider's keys (fetched again once, for rotation);
+        an encrypted one (five parts) is decrypted first."""
         if not token or not isinstance(token, str):
             raise fail("signature", "no token")
+        if token.count(".") == 4:
+            token = self._decrypt(token)
         for refresh in (False, True):
             try:
                 return jwt.decode(token, self.jwks(refresh=refresh), algorithms=SIGNING_ALGORITHMS)
             except (JoseError, ValueError) as exc:
                 error = exc
-        raise fail("signature", str(error)) from error
+        raise fail("signature", f"{type(error).__name__}: {error}") from error
 
-    def _claims_registry(self, **extra):
-        return JWTClaimsRegistry(
-            leeway=CLOCK_LEEWAY_SECONDS,
+    def _validate(self, claims, what, **options):
+        """Check ``claims`` against this provider and ``options``; clock problems get their own reason."""
+        leeway = self.leeway()
+        registry = JWTClaimsRegistry(
+            leeway=leeway,
             iss={"essential": True, "value": self.issuer},
             aud={"essential": True, "value": self.client_id},
             sub={"essential": True},
-            **extra,
+            **options,
         )
+        try:
+            registry.validate(claims)
+        except ExpiredTokenError as exc:
+            raise fail("expired", f"{what}: exp {claims.get('exp')} is {_ago(claims.get('exp'))}") from exc
+        except InvalidClaimError as exc:
+            if exc.claim in ("iat", "nbf") and isinstance(claims.get(exc.claim), (int, float)):
+                ahead = int(claims[exc.claim] - time.time())
+                raise fail(
+                    "clock",
+                    f"{what}: {exc.claim} is {ahead} s ahead of this server's clock (leeway {leeway} s); "
+                    "check the provider's and this server's time synchronisation",
+                ) from exc
+            raise fail(f"claims:{exc.claim}", f"{what}: {exc}") from exc
+        except MissingClaimError as exc:
+            raise fail(f"claims:{exc.claim}", f"{what}: {exc}") from exc
+        except JoseError as exc:
+            raise fail("claims", f"{what}: {exc}") from exc
 
     def _verify_id_token(self, id_token, nonce):
         token = self._decode(id_token)
-        registry = self._claims_registry(
-            exp={"essential": True}, iat={"essential": True}, nonce={"essential": True, "value": nonce}
+        self._validate(
+            token.claims,
+            "ID token",
+            exp={"essential": True},
+            iat={"essential": True},
+            nonce={"essential": True, "value": nonce},
         )
-        try:
-            registry.validate(token.claims)
-        except ExpiredTokenError as exc:
-            raise fail("expired", str(exc)) from exc
-        except (InvalidClaimError, MissingClaimError) as exc:
-            raise fail(f"claims:{exc.claim}", str(exc)) from exc
-        except JoseError as exc:
-            raise fail("claims", str(exc)) from exc
         # With several audiences, the authorized party must be this client (OIDC Core §3.1.3.7).
         aud = token.claims["aud"]
         if isinstance(aud, list) and len(aud) > 1 and token.claims.get("azp") != self.client_id:
@@ -390,19 +528,21 @@ class OIDCBackend(IdentityBackend):
             raise fail("provider_unreachable", str(exc)) from exc
         if response.status_code != 200:
             raise fail("token", f"userinfo {response.status_code}")
-        if response.headers.get("Content-Type", "").startswith("application/jwt"):
-            # SPID returns userinfo as a signed JWT (encrypted too, which this backend does not ask for).
-            token = self._decode(response.text.strip())
-            try:
-                self._claims_registry().validate(token.claims)
-            except JoseError as exc:
-                raise fail("claims", f"userinfo: {exc}") from exc
-            userinfo = token.claims
+        body = response.text.strip()
+        if response.headers.get("Content-Type", "").startswith(("application/jwt", "application/jose")):
+            protection = "encrypted" if body.count(".") == 4 else "signed"
         else:
+            protection = "json"
+        if USERINFO_FORMATS.index(protection) > USERINFO_FORMATS.index(self.userinfo_format):
+            raise fail("userinfo_format", f"userinfo is {protection}, this backend requires {self.userinfo_format}")
+        if protection == "json":
             try:
                 userinfo = response.json()
             except ValueError as exc:
                 raise fail("provider_error", "userinfo is not JSON") from exc
+        else:
+            userinfo = self._decode(body).claims
+            self._validate(userinfo, "userinfo")
         if not isinstance(userinfo, dict) or userinfo.get("sub") != subject:
             raise fail("claims:sub", "userinfo sub differs from the ID token's")
         return userinfo
@@ -412,8 +552,16 @@ def _json(value):
     return json.dumps(value, separators=(",", ":"))
 
 
-def _parse_date(value):
+def _flag(value, *, default):
+    if value is None or value == "":
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
+
+
+def _ago(timestamp):
     try:
-        return date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
+        return f"{int(time.time() - timestamp)} s in the past"
+    except TypeError:
+        return "not a number"

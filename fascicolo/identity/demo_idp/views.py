@@ -1,9 +1,13 @@
 """The demo provider's endpoints: discovery, JWKS, authorize (a login page), token, userinfo.
 
-It follows the SPID OIDC profile (docs/domain.md §2): ``acr`` values SpidL1–L3, attributes requested with
-the ``claims`` parameter and released by userinfo, ``fiscal_number`` with the ``TINIT-`` prefix,
-PKCE S256 required. Test knobs (``settings.DEMO_IDP_FAULTS``) make it misbehave in the ways a real
-provider, or an attacker in the middle, could — so the portal's checks can be tested over real HTTP.
+It follows the SPID/CIE OpenID Connect profile (italia.github.io/spid-cie-oidc-docs): the
+authorization request as a **signed request object** verified against the client's published JWKS
+(required for clients registered with a ``jwks_uri``), ``acr`` values SpidL1–L3, PKCE S256 required,
+``private_key_jwt``, attributes requested with the ``claims`` parameter and released by userinfo as a
+JWT **signed by the provider and encrypted to the client** (RSA-OAEP / A256CBC-HS512, ``cty: JWT``),
+``fiscal_number`` with the ``TINIT-`` prefix. Test knobs (``settings.DEMO_IDP_FAULTS``) make it
+misbehave in the ways a real provider, or an attacker in the middle, could — so the portal's checks
+can be tested over real HTTP.
 """
 
 import base64
@@ -18,6 +22,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -28,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from joserfc import jwt
+from joserfc import jwe, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 from joserfc.jwt import JWTClaimsRegistry
@@ -37,7 +42,15 @@ from registry.codicefiscale import InvalidCodiceFiscale, parse_codice_fiscale
 from registry.models import Person
 
 from .. import backchannel
-from ..backends.oidc import CLIENT_ASSERTION_TYPE, FISCAL_NUMBER_CLAIM, FISCAL_NUMBER_PREFIX, access_token_hash
+from ..backends.oidc import (
+    CLIENT_ASSERTION_TYPE,
+    CONTENT_ENCRYPTION_ALGORITHMS,
+    ENCRYPTION_ALGORITHMS,
+    FISCAL_NUMBER_CLAIM,
+    FISCAL_NUMBER_PREFIX,
+    SIGNING_ALGORITHMS,
+    access_token_hash,
+)
 from ..loa import LoA
 from . import keys
 from .models import Grant
@@ -46,7 +59,16 @@ from .residents import demo_residents
 CODE_SECONDS = 60
 TOKEN_SECONDS = 300
 ID_TOKEN_SECONDS = 300
-SUPPORTED_CLAIMS = [FISCAL_NUMBER_CLAIM, "given_name", "family_name", "birthdate"]
+# The SPID/CIE attributes, and the names brokers use for the fiscal number (``nin``, ``fiscal_number``).
+SUPPORTED_CLAIMS = [FISCAL_NUMBER_CLAIM, "given_name", "family_name", "birthdate", "place_of_birth"]
+BROKER_FISCAL_NUMBER_CLAIMS = ["nin", "fiscal_number"]
+# What the login page carries between showing the form and its submission, signed by this server.
+AUTHORIZATION_SALT = "fascicolo.identity.demo_idp.authorize"
+AUTHORIZATION_SECONDS = 15 * 60
+AUTHORIZATION_PARAMS = (
+    "client_id", "redirect_uri", "state", "nonce", "code_challenge", "code_challenge_method",
+    "response_type", "scope", "acr_values", "claims",
+)  # fmt: skip
 
 
 def enabled(view):
@@ -65,6 +87,15 @@ def issuer(request):
 
 def faults():
     return set(settings.DEMO_IDP_FAULTS)
+
+
+def clock_offset():
+    """Seconds this provider's clock runs ahead (fault ``clock_ahead:<seconds>``), else 0."""
+    for fault in faults():
+        name, _sep, seconds = fault.partition(":")
+        if name == "clock_ahead":
+            return int(seconds)
+    return 0
 
 
 def _hash(value):
@@ -97,12 +128,16 @@ def discovery(request):
             "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "userinfo_signing_alg_values_supported": ["RS256"],
+            "userinfo_encryption_alg_values_supported": ENCRYPTION_ALGORITHMS,
+            "userinfo_encryption_enc_values_supported": CONTENT_ENCRYPTION_ALGORITHMS,
+            "request_parameter_supported": True,
+            "request_object_signing_alg_values_supported": SIGNING_ALGORITHMS,
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
             "code_challenge_methods_supported": ["S256"],
             "scopes_supported": ["openid"],
             "acr_values_supported": [level.acr for level in LoA],
             "claims_parameter_supported": True,
-            "claims_supported": ["sub", "acr", *SUPPORTED_CLAIMS],
+            "claims_supported": ["sub", "acr", *SUPPORTED_CLAIMS, *BROKER_FISCAL_NUMBER_CLAIMS],
             "prompt_values_supported": ["login", "consent"],
             "ui_locales_supported": ["it", "en"],
         }
@@ -119,16 +154,51 @@ def jwks(request):
 
 
 class AuthorizeError(Exception):
-    """A request the provider must not redirect back (unknown client or redirect URI)."""
+    """A request the provider must not redirect back (unknown client or redirect URI, forged request)."""
+
+
+class RedirectedError(Exception):
+    """A request refused with an OAuth error sent back to the client's (verified) redirect URI."""
+
+    def __init__(self, error, description, redirect_uri="", state=""):
+        self.error, self.description = error, description
+        self.redirect_uri, self.state = redirect_uri, state
+        super().__init__(f"{error}: {description}")
 
 
 def _client(client_id):
-    """A registered client: ``DEMO_IDP_CLIENTS`` maps ids to a secret, or to a dict with ``secret``
-    and/or ``jwks_uri`` (where the client publishes its keys, for ``private_key_jwt``)."""
+    """A registered client, as OpenID Connect client metadata.
+
+    ``DEMO_IDP_CLIENTS`` maps ids to a secret (a plain client: no request object, signed userinfo),
+    or to a dict with ``secret`` and/or ``jwks_uri`` (where the client publishes its keys; a path is
+    on this provider's own host). A client with a ``jwks_uri`` gets the SPID/CIE profile unless its
+    entry says otherwise: ``require_signed_request_object`` (default true),
+    ``userinfo_encrypted_response_alg`` / ``_enc`` (default RSA-OAEP / A256CBC-HS512; ``None``: signed only).
+    """
     entry = settings.DEMO_IDP_CLIENTS.get(client_id)
     if entry is None:
         return None
-    return {"secret": entry} if isinstance(entry, str) else dict(entry)
+    client = {"secret": entry} if isinstance(entry, str) else dict(entry)
+    full_profile = bool(client.get("jwks_uri"))
+    client.setdefault("require_signed_request_object", full_profile)
+    client.setdefault("userinfo_encrypted_response_alg", "RSA-OAEP" if full_profile else None)
+    client.setdefault("userinfo_encrypted_response_enc", "A256CBC-HS512")
+    return client
+
+
+def _client_keys(request, client):
+    """The client's public keys, fetched from its ``jwks_uri``; a path there is this server's own
+    portal, answered in-process (a one-thread server cannot call itself over a socket)."""
+    uri = client.get("jwks_uri")
+    if not uri:
+        raise ValueError("the client publishes no keys")
+    in_process = ()
+    if uri.startswith("/"):
+        uri = request.build_absolute_uri(uri)
+        in_process = (uri,)
+    response = backchannel.session(in_process).get(uri, timeout=backchannel.TIMEOUT)
+    response.raise_for_status()
+    return KeySet.import_key_set(response.json())
 
 
 def _validate_redirect(request, client_id, redirect_uri):
@@ -157,38 +227,87 @@ def _requested_level(acr_values):
 
 def _requested_userinfo_claims(raw):
     try:
-        claims = json.loads(raw or "{}").get("userinfo") or {}
+        claims = raw if isinstance(raw, dict) else json.loads(raw or "{}")
+        claims = claims.get("userinfo") or {}
     except (ValueError, AttributeError):
         return []
-    return [name for name in claims if name in SUPPORTED_CLAIMS] if isinstance(claims, dict) else []
+    known = [*SUPPORTED_CLAIMS, *BROKER_FISCAL_NUMBER_CLAIMS]
+    return [name for name in claims if name in known] if isinstance(claims, dict) else []
+
+
+def _endpoint(request, name):
+    return request.build_absolute_uri(reverse(f"demo_idp:{name}"))
+
+
+def _verified_request_object(request, client_id, client, value):
+    """The parameters in a signed request object (RFC 9101): signed by the client's key, issued by
+    the client, for this provider, not expired."""
+    try:
+        token = jwt.decode(value, _client_keys(request, client), algorithms=SIGNING_ALGORITHMS)
+        JWTClaimsRegistry(
+            leeway=30,
+            iss={"essential": True, "value": client_id},
+            client_id={"essential": True, "value": client_id},
+            aud={"essential": True, "values": [issuer(request), _endpoint(request, "authorize")]},
+            exp={"essential": True},
+            iat={"essential": True},
+        ).validate(token.claims)
+    except (requests.RequestException, ValueError, KeyError, TypeError, JoseError) as exc:
+        raise AuthorizeError(_("La richiesta firmata (request object) non è valida.")) from exc
+    return token.claims
+
+
+def _authorization_request(request):
+    """The verified authorization request's parameters; ``AuthorizeError`` or ``RedirectedError``."""
+    query = request.GET
+    client_id = query.get("client_id", "")
+    client = _client(client_id)
+    if client is None:
+        raise AuthorizeError(_("Client sconosciuto."))
+    if "request" in query:
+        signed = _verified_request_object(request, client_id, client, query["request"])
+        params = {name: signed.get(name, "") for name in AUTHORIZATION_PARAMS}
+        # SPID: client_id, response_type and scope are sent outside the request object too, equal.
+        for name in ("client_id", "response_type", "scope"):
+            if name in query and query[name] != params[name]:
+                raise AuthorizeError(_("La richiesta firmata non corrisponde ai parametri della richiesta."))
+        _validate_redirect(request, client_id, params["redirect_uri"])
+    else:
+        params = {name: query.get(name, "") for name in AUTHORIZATION_PARAMS}
+        _validate_redirect(request, client_id, params["redirect_uri"])
+    back = {"redirect_uri": params["redirect_uri"], "state": params["state"]}
+    if "request" not in query and client["require_signed_request_object"]:
+        raise RedirectedError("invalid_request", "a signed request object (request parameter) is required", **back)
+    if params["response_type"] != "code" or "openid" not in str(params["scope"]).split():
+        raise RedirectedError("unsupported_response_type", "code flow with scope openid only", **back)
+    if not params["code_challenge"] or params["code_challenge_method"] != "S256":
+        raise RedirectedError("invalid_request", "PKCE with S256 is required", **back)
+    if not params["state"] or not params["nonce"]:
+        raise RedirectedError("invalid_request", "state and nonce are required", **back)
+    return params
 
 
 @enabled
 @never_cache
 @require_http_methods(["GET", "POST"])
 def authorize(request):
-    params = request.GET if request.method == "GET" else request.POST
-    client_id, redirect_uri = params.get("client_id", ""), params.get("redirect_uri", "")
-    state = params.get("state", "")
-    try:
-        _validate_redirect(request, client_id, redirect_uri)
-    except AuthorizeError as exc:
-        return render(request, "identity/demo_idp/error.html", {"message": str(exc)}, status=400)
-    if params.get("response_type") != "code" or "openid" not in params.get("scope", "").split():
-        return _error_redirect(redirect_uri, state, "unsupported_response_type", "code flow with scope openid only")
-    if not params.get("code_challenge") or params.get("code_challenge_method") != "S256":
-        return _error_redirect(redirect_uri, state, "invalid_request", "PKCE with S256 is required")
-    if not state or not params.get("nonce"):
-        return _error_redirect(redirect_uri, state, "invalid_request", "state and nonce are required")
-
-    oidc_params = {
-        name: params.get(name, "")
-        for name in (
-            "client_id", "redirect_uri", "state", "nonce", "code_challenge", "code_challenge_method",
-            "response_type", "scope", "acr_values", "claims",
-        )
-    }  # fmt: skip
-    requested = _requested_level(oidc_params["acr_values"])
+    if request.method == "POST":
+        try:
+            params = signing.loads(
+                request.POST.get("authorization", ""), salt=AUTHORIZATION_SALT, max_age=AUTHORIZATION_SECONDS
+            )
+        except signing.BadSignature:
+            message = _("Richiesta di accesso scaduta o alterata.")
+            return render(request, "identity/demo_idp/error.html", {"message": message}, status=400)
+    else:
+        try:
+            params = _authorization_request(request)
+        except AuthorizeError as exc:
+            return render(request, "identity/demo_idp/error.html", {"message": str(exc)}, status=400)
+        except RedirectedError as exc:
+            return _error_redirect(exc.redirect_uri, exc.state, exc.error, exc.description)
+    redirect_uri, state = params["redirect_uri"], params["state"]
+    requested = _requested_level(params["acr_values"])
     form = {"level": str(int(requested)), "fiscal_code": "", "resident": ""}
     error = None
 
@@ -206,7 +325,7 @@ def authorize(request):
         if cf is None and error is None:
             error = _("Scegli una persona dall'elenco o scrivi un codice fiscale.")
         if error is None:
-            code = _issue_code(oidc_params, cf, level)
+            code = _issue_code(params, cf, level)
             query = {"code": code, "state": state, "iss": issuer(request)}
             return HttpResponseRedirect(f"{redirect_uri}?{urlencode(query)}")
 
@@ -214,7 +333,8 @@ def authorize(request):
         request,
         "identity/demo_idp/login.html",
         {
-            "params": oidc_params,
+            # The verified request, carried by the form and signed so the submission cannot alter it.
+            "params": {"authorization": signing.dumps(params, salt=AUTHORIZATION_SALT)},
             "residents": demo_residents(),
             "levels": list(LoA),
             "requested": requested,
@@ -276,15 +396,13 @@ def _authenticated_client(request):
 def _client_from_assertion(request):
     """``private_key_jwt`` (RFC 7523): a JWT signed with a key the client publishes at its jwks_uri."""
     client_id = request.POST.get("client_id", "")
-    jwks_uri = (_client(client_id) or {}).get("jwks_uri")
-    if not jwks_uri:
+    client = _client(client_id) or {}
+    if not client.get("jwks_uri"):
         return None
-    token_endpoint = request.build_absolute_uri(reverse("demo_idp:token"))
+    token_endpoint = _endpoint(request, "token")
     try:
-        response = backchannel.session().get(jwks_uri, timeout=backchannel.TIMEOUT)
-        response.raise_for_status()
         assertion = jwt.decode(
-            request.POST.get("client_assertion", ""), KeySet.import_key_set(response.json()), algorithms=["RS256"]
+            request.POST.get("client_assertion", ""), _client_keys(request, client), algorithms=SIGNING_ALGORITHMS
         )
         JWTClaimsRegistry(
             leeway=30,
@@ -358,7 +476,7 @@ def _subject(grant):
 
 
 def _id_token(request, grant, access_token):
-    now = int(time.time())
+    now = int(time.time()) + clock_offset()
     knobs = faults()
     level = LoA.L1 if "low_acr" in knobs else LoA(grant.level)
     claims = {
@@ -393,25 +511,57 @@ def userinfo(request):
         response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         return response
     knobs = faults()
+    fiscal_number = f"{FISCAL_NUMBER_PREFIX}{grant.fiscal_code}"
+    if "malformed_fiscal_number" in knobs:
+        fiscal_number = f"{FISCAL_NUMBER_PREFIX}{grant.fiscal_code[:15]}!"
+    if "lowercase_fiscal_number_prefix" in knobs:
+        fiscal_number = FISCAL_NUMBER_PREFIX.lower() + fiscal_number.removeprefix(FISCAL_NUMBER_PREFIX)
+    try:
+        cf = parse_codice_fiscale(grant.fiscal_code)
+        place_of_birth = {"locality": cf.birthplace_code, "region": cf.birthplace_province}
+    except InvalidCodiceFiscale:
+        place_of_birth = None
     values = {
-        FISCAL_NUMBER_CLAIM: f"{FISCAL_NUMBER_PREFIX}{grant.fiscal_code}",
+        **{name: fiscal_number for name in (FISCAL_NUMBER_CLAIM, *BROKER_FISCAL_NUMBER_CLAIMS)},
         "given_name": grant.given_name,
         "family_name": grant.family_name,
         "birthdate": grant.birth_date.isoformat() if grant.birth_date else None,
+        "place_of_birth": place_of_birth,
     }
-    if "malformed_fiscal_number" in knobs:
-        values[FISCAL_NUMBER_CLAIM] = f"{FISCAL_NUMBER_PREFIX}{grant.fiscal_code[:15]}!"
     claims = {"sub": _subject(grant)}
     for name in grant.userinfo_claims:
-        if values.get(name) is not None and not (name == FISCAL_NUMBER_CLAIM and "no_fiscal_number" in knobs):
+        withheld = name in (FISCAL_NUMBER_CLAIM, *BROKER_FISCAL_NUMBER_CLAIMS) and "no_fiscal_number" in knobs
+        if values.get(name) is not None and not withheld:
             claims[name] = values[name]
     if "userinfo_json" in knobs:
         # What a generic OpenID Connect provider sends.
         return _no_store(JsonResponse(claims))
-    # SPID and CIE send userinfo as a signed JWT (encrypted too, which the demo leaves out).
-    now = int(time.time())
+    # SPID and CIE send userinfo as a JWT signed by the provider, then encrypted to the client.
+    now = int(time.time()) + clock_offset()
     claims.update(iss=issuer(request), aud=grant.client_id, iat=now, exp=now + ID_TOKEN_SECONDS)
     key = keys.signing_key()
-    response = HttpResponse(jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "JWT"}, claims, key))
+    body = jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "JWT"}, claims, key)
+    client = _client(grant.client_id) or {}
+    if client.get("userinfo_encrypted_response_alg") and "userinfo_signed_only" not in knobs:
+        try:
+            body = _encrypted_to_client(request, client, body)
+        except (requests.RequestException, ValueError, KeyError, TypeError, JoseError):
+            return oauth_error("server_error", "the client's encryption key cannot be read", status=500)
+    response = HttpResponse(body)
     response["Content-Type"] = "application/jwt"
     return _no_store(response)
+
+
+def _encrypted_to_client(request, client, signed_jwt):
+    """A nested JWT (RFC 7519 §5.2): ``signed_jwt`` encrypted to the client's encryption key."""
+    candidates = [key for key in _client_keys(request, client).keys if key.get("use") == "enc"]
+    if not candidates:
+        raise ValueError("the client publishes no encryption key")
+    key = candidates[0]
+    header = {
+        "alg": client["userinfo_encrypted_response_alg"],
+        "enc": client["userinfo_encrypted_response_enc"],
+        "cty": "JWT",
+        "kid": key.kid,
+    }
+    return jwe.encrypt_compact(header, signed_jwt, key, algorithms=[header["alg"], header["enc"]])
