@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import health, views
+from .audit.admin_mixins import AuditedAutocompleteJsonView
 
 # The portal's error pages; under /api/ RFC 9457 problem documents (fascicolo/errors.py).
 handler400 = "fascicolo.errors.bad_request"
@@ -15,6 +16,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before the admin's own: the autocomplete that asks for the purpose and records what it shows.
+    path("admin/autocomplete/", admin.site.admin_view(AuditedAutocompleteJsonView.as_view(admin_site=admin.site))),
     path("admin/", admin.site.urls),
     path("accesso/", include("fascicolo.identity.urls")),
     path("personale/", include("allauth.urls")),

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fascicolo.audit.admin_mixins import AuditedAdminMixin
-from registry.selectors import person_by_fiscal_code
 
 from . import dashboard, reconciliation, services, tari
 from .forms import PositionForm, UploadForm
@@ -55,11 +54,7 @@ class DebtorAuditedMixin(AuditedAdminMixin):
     """A debt position or an attempt names its debtor by codice fiscale, not by a link to the register:
     a clerk's read is recorded against the resident that code belongs to (none for non-residents)."""
 
-    debtor_field = "debtor_fiscal_code"
-
-    def audit_subjects(self, obj):
-        person = person_by_fiscal_code(getattr(obj, self.debtor_field)) if obj is not None else None
-        return [person.pk] if person else []
+    audit_fiscal_code_field = "debtor_fiscal_code"
 
 
 @admin.register(DebtPosition)
@@ -231,7 +226,7 @@ class NotificationInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(PaymentAttempt)
 class PaymentAttemptAdmin(DebtorAuditedMixin, ReadOnlyMixin, admin.ModelAdmin):
-    debtor_field = "payer_fiscal_code"
+    audit_fiscal_code_field = "payer_fiscal_code"
     list_display = ["public_id", "gateway", "payer_fiscal_code", "amount_cents", "status", "needs_review", "created_at"]
     list_filter = ["status", "gateway", "needs_review"]
     search_fields = ["=public_id", "=payer_fiscal_code", "=options__notice_number"]

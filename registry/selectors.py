@@ -188,3 +188,15 @@ def search_people(queryset, term):
     if condition is None:
         return queryset
     return queryset.filter(condition)
+
+
+def people_ids_by_fiscal_codes(fiscal_codes):
+    """Ids of the people holding any of these codici fiscali now or before (one query)."""
+    codes = list(fiscal_codes)
+    if not codes:
+        return []
+    return list(
+        Person.objects.filter(Q(fiscal_code__in=codes) | Q(fiscal_code_aliases__fiscal_code__in=codes))
+        .values_list("pk", flat=True)
+        .distinct()
+    )

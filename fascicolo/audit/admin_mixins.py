@@ -1,15 +1,18 @@
 """Recording what staff read and change in the Django admin.
 
 ``AuditedAdminMixin`` goes in front of ``admin.ModelAdmin`` for every model holding personal data.
-It asks for the purpose before the first object is opened in a session, and appends to the access
-log: a read for every change, history and delete-confirmation page shown, a search for every
-changelist search, and on save one entry carrying the field-level differences (old → new) of the
-object and of its inlines. Writes are recorded inside the admin's own transaction, so a change
-and its entry are committed together or not at all.
+It asks for the purpose before any page of the model is shown in a session (lists, filters and
+searches included) and before any write, and appends to the access log: a read for every change,
+history and delete-confirmation page shown, a read (a search when something was typed) for every
+list page with the people on it, a search for every autocomplete answer
+(``AuditedAutocompleteJsonView``), and on save one entry carrying the field-level differences
+(old → new) of the object and of its inlines. Writes are recorded inside the admin's own
+transaction, so a change and its entry are committed together or not at all.
 
-``audit_subjects(obj)`` names the people an object concerns; the default handles a person and any
-object with foreign keys to people (an event: the person and the spouse), and a household's admin
-overrides it with its members.
+``audit_subjects_of(objects)`` names the people objects concern; the default handles a person, any
+object with foreign keys to people (an event: the person and the spouse) and, with
+``audit_fiscal_code_field``, an object naming its person by codice fiscale (a debt position); a
+household's admin overrides ``audit_subjects`` with its members.
 """
 
 import copy
@@ -18,19 +21,28 @@ import decimal
 import uuid
 from urllib.parse import urlencode
 
-from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.views.main import ALL_VAR, ERROR_FLAG, IS_POPUP_VAR, ORDER_VAR, PAGE_VAR, SEARCH_VAR
 from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+
+from registry.selectors import people_ids_by_fiscal_codes
 
 from .models import AccessAction
 from .purpose import current_purpose
 from .services import record_accesses
 
+# Query parameters of a list page that say how it is shown, not what was asked for.
+PRESENTATION_VARS = {ALL_VAR, ORDER_VAR, PAGE_VAR, ERROR_FLAG, IS_POPUP_VAR, "_changelist_filters", "_to_field"}
+
 
 class AuditedAdminMixin:
-    # Opening an object of this model asks for the purpose first (personal data).
+    # Any page or write of this model asks for the purpose first (personal data).
     audit_requires_purpose = True
+    # A field holding the codice fiscale of the person an object is about, for models that name
+    # their person that way instead of linking to the register (debt positions, logins).
+    audit_fiscal_code_field = None
     # The change form with the purpose in force and a link to change it.
     change_form_template = "admin/audit/change_form.html"
 
@@ -38,7 +50,15 @@ class AuditedAdminMixin:
 
     def audit_subjects(self, obj):
         """Ids of the people ``obj`` is about: the person itself, or every person it points to."""
-        return _people_in([obj])
+        return self.audit_subjects_of([obj])
+
+    def audit_subjects_of(self, objects):
+        """Ids of the people a page of ``objects`` shows (a few queries at most, whatever the page size)."""
+        ids = _people_in(objects)
+        if self.audit_fiscal_code_field:
+            codes = {getattr(obj, self.audit_fiscal_code_field) for obj in objects}
+            ids.extend(people_ids_by_fiscal_codes(codes - {"", None}))
+        return list(dict.fromkeys(ids))
 
     # --- reads ------------------------------------------------------------------------------------
 
@@ -68,24 +88,37 @@ class AuditedAdminMixin:
         return response
 
     def changelist_view(self, request, extra_context=None):
+        if redirect := self._ask_purpose(request):
+            return redirect
         response = super().changelist_view(request, extra_context)
-        search = request.GET.get(SEARCH_VAR, "").strip()
-        if search and response.status_code == 200:
-            # Whoever a search turns up had their name and code shown: one entry each (one without
-            # subject when it found no one). The page's rows are evaluated here and reused by the
-            # template, so this costs no query.
-            changelist = getattr(response, "context_data", {}).get("cl")
-            found = _people_in(changelist.result_list) if changelist is not None else []
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if response.status_code == 200 and changelist is not None and self.audit_requires_purpose:
+            # Whoever a list page shows had their name and code read: one entry each (one without
+            # subject when it shows no one), naming the search and filters that produced it. The
+            # page's rows are evaluated here and reused by the template.
+            search = request.GET.get(SEARCH_VAR, "").strip()
             record_accesses(
                 actor=request.user,
-                subjects=found or [None],
-                action=AccessAction.SEARCH,
+                subjects=self.audit_subjects_of(list(changelist.result_list)) or [None],
+                action=AccessAction.SEARCH if search else AccessAction.VIEW,
                 obj=self.model,
                 purpose=current_purpose(request),
                 request=request,
-                description=search,
+                description=_list_description(self.model, request),
             )
         return response
+
+    def audit_autocomplete(self, request, term, objects):
+        """Record an autocomplete answer (names and codes shown in a select box) as a search."""
+        record_accesses(
+            actor=request.user,
+            subjects=self.audit_subjects_of(objects) or [None],
+            action=AccessAction.SEARCH,
+            obj=self.model,
+            purpose=current_purpose(request),
+            request=request,
+            description=f"suggerimenti per «{term}»",
+        )
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -162,10 +195,15 @@ class AuditedAdminMixin:
             self._record(request, obj, AccessAction.VIEW)
 
     def _ask_purpose(self, request):
-        if not self.audit_requires_purpose or current_purpose(request) or request.method != "GET":
+        if not self.audit_requires_purpose or current_purpose(request):
             return None
+        if not self.has_view_or_change_permission(request):
+            return None  # the admin answers 403 itself: no purpose to ask of whoever may not look
+        # A write without a purpose (the session's purpose was cleared meanwhile) is not carried out:
+        # the clerk states one and comes back to the page, whose form they submit again.
+        next_url = request.get_full_path() if request.method == "GET" else request.path
         url = reverse(f"{self.admin_site.name}:audit_purpose")
-        return HttpResponseRedirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
+        return HttpResponseRedirect(f"{url}?{urlencode({'next': next_url})}")
 
     def _purpose_context(self, request):
         if not self.audit_requires_purpose:
@@ -175,6 +213,37 @@ class AuditedAdminMixin:
             "audit_purpose": current_purpose(request),
             "audit_purpose_url": f"{change_url}?{urlencode({'next': request.get_full_path()})}",
         }
+
+
+class AuditedAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete (select boxes that search people by name or code) with the purpose
+    required and each answer recorded by the model admin it searched (``audit_autocomplete``)."""
+
+    def has_perm(self, request, obj=None):
+        needs_purpose = getattr(self.model_admin, "audit_requires_purpose", False)
+        return super().has_perm(request, obj) and (not needs_purpose or bool(current_purpose(request)))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        record = getattr(self.model_admin, "audit_autocomplete", None)
+        if record is not None and self.model_admin.audit_requires_purpose:
+            record(self.request, self.term, list(context["object_list"]))
+        return context
+
+
+def _list_description(model, request):
+    """What a list page was asked for, in words: "ricerca «rossi»; filtri: age=minor", or "elenco".
+    Stored in the register's language (Italian), whatever the clerk's, like the purpose."""
+    parts = []
+    search = request.GET.get(SEARCH_VAR, "").strip()
+    if search:
+        parts.append(f"ricerca «{search}»")
+    filters = [
+        f"{key}={value}" for key, value in request.GET.items() if key not in PRESENTATION_VARS and key != SEARCH_VAR
+    ]
+    if filters:
+        parts.append(f"filtri: {', '.join(filters)}")
+    return "; ".join(parts) or "elenco"
 
 
 def _people_in(objects):

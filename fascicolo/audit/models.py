@@ -77,14 +77,19 @@ class AccessLogEntry(models.Model):
 
     @property
     def object_description(self):
-        """What was touched, for people: the model's name and the object's label."""
+        """What was touched, for people: "Persona: Rossi Mario (…)" for one object, "Persone — ricerca
+        «rossi»" for a list, a search or an autocomplete (no object id)."""
         from django.apps import apps
 
         try:
-            verbose = apps.get_model(self.object_model)._meta.verbose_name
+            meta = apps.get_model(self.object_model)._meta
+            verbose = meta.verbose_name if self.object_pk else meta.verbose_name_plural
         except (LookupError, ValueError):
             verbose = self.object_model
-        return f"{str(verbose).capitalize()}: {self.object_label}" if self.object_label else str(verbose)
+        verbose = str(verbose).capitalize()
+        if not self.object_label:
+            return verbose
+        return f"{verbose}: {self.object_label}" if self.object_pk else f"{verbose} — {self.object_label}"
 
     def canonical_payload(self):
         """The fields the hash covers, serialised the same way on every machine and database."""

@@ -42,7 +42,7 @@ class RectificationAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        if self.instance.pk and "status" in self.fields:  # absent for a clerk who may only view it
             current = RectificationStatus(self.instance.status)
             allowed = (current, *RECTIFICATION_TRANSITIONS[current])
             self.fields["status"].choices = [(s.value, s.label) for s in allowed]

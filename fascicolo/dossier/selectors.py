@@ -195,13 +195,13 @@ def access_entries(user):
 def login_entries(user):
     """The resident's own logins, newest first; ``None`` while identity does not record them."""
     try:
-        from fascicolo.identity.services import login_events_for_user
+        from fascicolo.identity.services import backend_label, login_events_for_user
     except ImportError:
         return None
     entries = [
         LoginEntry(
             timestamp=_first_attr(event, ("time", "timestamp", "created_at")),
-            method=str(_first_attr(event, ("backend_label", "get_backend_display", "backend_id", "backend"))),
+            method=backend_label(event.backend),
             level=_first_attr(event, ("loa", "level"), None),
             outcome=str(_first_attr(event, ("get_outcome_display", "outcome"))),
         )

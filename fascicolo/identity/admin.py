@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from fascicolo.audit.admin_mixins import AuditedAdminMixin
 
-from .models import ApiToken, LoginEvent
+from .models import ApiToken, LoginEvent, ResidentAccount
 
 
 @admin.register(LoginEvent)
@@ -18,10 +18,8 @@ class LoginEventAdmin(AuditedAdminMixin, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     fields = ("time", "outcome", "reason", "fiscal_code", "user", "backend", "level", "ip_address", "user_agent")
     readonly_fields = fields
-
-    def audit_subjects(self, obj):
-        account = getattr(obj.user, "resident", None) if obj.user_id else None
-        return [account.person_id] if account is not None and account.person_id else []
+    # Failed logins have no user: the code the provider asserted names the person.
+    audit_fiscal_code_field = "fiscal_code"
 
     def has_add_permission(self, request):
         return False
@@ -34,8 +32,14 @@ class LoginEventAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Read-only: support can see that a token exists and when it expires, never the token itself."""
+class ApiTokenAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Read-only: support can see that a token exists and when it expires, never the token itself.
+    The user's name is the resident's codice fiscale, so a look is recorded against them."""
+
+    def audit_subjects_of(self, objects):
+        users = {obj.user_id for obj in objects}
+        accounts = ResidentAccount.objects.filter(user_id__in=users, person__isnull=False)
+        return list(accounts.values_list("person_id", flat=True).distinct())
 
     list_display = ("name", "user", "prefix", "loa", "created_at", "expires_at", "revoked_at")
     readonly_fields = ("user", "name", "prefix", "loa", "created_at", "expires_at", "revoked_at", "last_used_at")

@@ -73,6 +73,18 @@ def login_backends():
     return registry.enabled_backends()
 
 
+# What residents call a login method whose backend is no longer configured, by the id's first word.
+SCHEME_LABELS = {"spid": "SPID", "cie": "CIE", "eidas": "eIDAS"}
+
+
+def backend_label(backend_id):
+    """The name a resident knows a login method by ("SPID", "CIE"), never a backend id ("spid-demo")."""
+    backend = registry.get_backend(backend_id)
+    if backend is not None:
+        return str(backend.label)
+    return SCHEME_LABELS.get((backend_id or "").split("-")[0].lower(), backend_id or "—")
+
+
 def login_backend(backend_id):
     """The enabled backend with this id, or ``None``."""
     return registry.get_backend(backend_id)

@@ -7,6 +7,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from fascicolo.audit.admin_mixins import AuditedAdminMixin
+
 from . import services
 from .codes import normalize_verification_code
 from .models import Certificate
@@ -18,7 +20,7 @@ class RevokeForm(forms.Form):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("display_code", "title", "holder", "status", "requested_at", "issued_at", "revoked_at")
     list_filter = ("status", "document_kind", "kind", "exemption", "requested_at")
     search_fields = ("=verification_code", "=holder__fiscal_code", "^holder__family_name")

@@ -214,11 +214,11 @@ def test_search_is_recorded_for_everyone_it_shows(client, clerk, person):
     entries = AccessLogEntry.objects.filter(action=AccessAction.SEARCH)
     assert sorted(entries.values_list("subject_id", flat=True)) == sorted([person.pk, other.pk])
     assert {(e.object_model, e.object_label, e.purpose) for e in entries} == {
-        ("registry.person", "espos g", "Verifica")
+        ("registry.person", "ricerca «espos g»", "Verifica")
     }
 
     client.get(reverse("admin:registry_person_changelist"), {"q": "nessuno"})
-    assert AccessLogEntry.objects.get(action=AccessAction.SEARCH, object_label="nessuno").subject_id is None
+    assert AccessLogEntry.objects.get(action=AccessAction.SEARCH, object_label="ricerca «nessuno»").subject_id is None
 
 
 def test_adding_a_person_is_recorded(client, clerk):

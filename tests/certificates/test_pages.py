@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from fascicolo.audit.purpose import SESSION_KEY as PURPOSE_SESSION_KEY
 from fascicolo.groups import REGISTRY_OFFICE, SUPERVISOR
 from fascicolo.identity.loa import SESSION_LOA_KEY
 from registry.certificates import services
@@ -221,6 +222,7 @@ def clerk_client(client, group):
     client.force_login(clerk)
     session = client.session
     session[SESSION_LOA_KEY] = 2  # a strong login counts as the second factor
+    session[PURPOSE_SESSION_KEY] = "Rilascio di un certificato o di un'attestazione"  # certificates hold personal data
     session.save()
     return clerk
 
