@@ -81,11 +81,11 @@ def test_verify_landing_page_takes_a_typed_code_and_is_accessible(live_server, p
     page.goto(f"{live_server.url}/verify/")
     assert page.get_by_role("heading", name="Verifica di un certificato", level=1).is_visible()
     assert axe_violations(page) == []
-    page.get_by_label("Codice di verifica").fill("1234")
+    page.get_by_label("Codice di verifica", exact=True).fill("1234")
     page.get_by_role("button", name="Verifica il codice").click()
     assert "Il codice di verifica non è valido." in page.content()
     assert axe_violations(page) == []
-    page.get_by_label("Codice di verifica").fill("aaaa-aaaa-aaaa-aaaa-aaaa")
+    page.get_by_label("Codice di verifica", exact=True).fill("aaaa-aaaa-aaaa-aaaa-aaaa")
     page.get_by_role("button", name="Verifica il codice").click()
     page.wait_for_url(f"{live_server.url}/verify/AAAAAAAAAAAAAAAAAAAA/")
     assert "Codice sconosciuto" in page.content()
