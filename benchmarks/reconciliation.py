@@ -10,8 +10,8 @@ municipality with the €16 digital stamp to the Agenzia delle Entrate, the rest
 municipality — receipts, and the PSPs' reporting flows to the municipality (one per PSP per day),
 which, as pagoPA's do, hold only the transfers paid to the municipality. Seeded anomalies: 0.1% of
 lines with a wrong amount, 0.1% without a receipt, 0.1% reported twice, 0.1% of receipts never
-reported. One flow in twenty first arrives as a faulty revision (0.1% of its lines missing, 0.1% with
-a wrong amount) and is corrected by a second revision (same flow id, later date-time) imported
+reported. One flow in twenty first arrives as a faulty revision (lines missing, lines with a wrong
+amount) and is corrected by a second revision (same flow id, later date-time) imported
 through ``import_flow`` after the first reconciliation: none of those faults may remain an anomaly.
 The deferred transfer-sum trigger is off while generating (``session_replication_role = replica``):
 the sums hold by construction.
@@ -121,16 +121,17 @@ GENERATE = [
         UNION ALL
         SELECT r.id, r.iuv, r.receipt_id, 1, {BASE.replace("g", "r.id")} - CASE WHEN r.id % 5 = 0 THEN 50 ELSE 0 END
         FROM payments_receipt AS r WHERE r.id % 1000 = 9""",
-    # The first revision of one flow in twenty: lines of g % 1000 = 11 missing, g % 1000 = 13 one cent off.
+    # The first revision of one flow in twenty: lines of g % 1000 = 15 missing, g % 1000 = 20 one cent off
+    # (multiples of 5, like every g of a revised flow: its day and PSP make 5 * (g % 365) + g % 5 a multiple of 20).
     f"""INSERT INTO payments_reportingflowline (flow_id, line_number, iuv, iur, transfer_index, amount_cents,
         outcome_code, outcome_date, status)
         SELECT f.id, row_number() OVER (PARTITION BY f.id ORDER BY b.g, b.transfer_index, b.iur),
                b.iuv, b.iur, b.transfer_index,
-               b.amount_cents + CASE WHEN {REVISED.replace("g", "b.g")} AND b.g % 1000 = 13 THEN 1 ELSE 0 END,
+               b.amount_cents + CASE WHEN {REVISED.replace("g", "b.g")} AND b.g % 1000 = 20 THEN 1 ELSE 0 END,
                '0', f.regulation_date, 'NEW'
         FROM bench_lines AS b JOIN payments_reportingflow AS f
           ON f.psp_id = 'PSP' || (b.g % {PSPS}) AND f.regulation_date = date '2025-01-02' + (b.g % {DAYS})::int
-        WHERE NOT ({REVISED.replace("g", "b.g")} AND b.g % 1000 = 11)""",
+        WHERE NOT ({REVISED.replace("g", "b.g")} AND b.g % 1000 = 15)""",
     "SELECT setval(pg_get_serial_sequence('payments_debtposition', 'id'), %(n)s)",
     "SELECT setval(pg_get_serial_sequence('payments_paymentoption', 'id'), %(n)s)",
     "SELECT setval(pg_get_serial_sequence('payments_receipt', 'id'), %(n)s)",
