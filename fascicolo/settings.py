@@ -442,6 +442,21 @@ CELERY_BEAT_SCHEDULE["certificates-release-paid-stamps"] = {
     "schedule": 60.0,
 }
 
+# --- Access log: keyed chain and anchors (docs/audit.md) ------------------------------------------
+# The chain's HMAC key lives outside the database, so that write access to the database is not
+# enough to rebuild the chain: AUDIT_HMAC_KEY (text), else the file AUDIT_HMAC_KEY_FILE (generated
+# 0600 in development and tests). Unset in production: entries are hashed without a key (scheme 1)
+# and the system check audit.W001 says so.
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", "")
+AUDIT_HMAC_KEY_FILE = env(
+    "AUDIT_HMAC_KEY_FILE", str(VAR_DIR / "audit_hmac_key") if DEBUG or env_bool("TESTING") else ""
+)
+# Where the daily anchor (the chain head's sequence and hash) is appended, outside the database;
+# and who receives it by e-mail (comma-separated, optional).
+AUDIT_ANCHOR_FILE = env("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.log"))
+AUDIT_ANCHOR_EMAILS = env_list("AUDIT_ANCHOR_EMAILS")
+CELERY_BEAT_SCHEDULE["audit-anchor"] = {"task": "audit.anchor_access_log", "schedule": 24 * 3600.0}
+
 # --- Limits on costly actions (fascicolo/limits.py) ------------------------------------------------
 # Rates in django-ratelimit's notation ("20/h", "5/10m"), counted in the cache (Redis) and so shared
 # by every web process; a web page and the API endpoint for the same action share one count.

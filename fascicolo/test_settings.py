@@ -6,6 +6,7 @@ and exports their URLs. Each variable can still be overridden from the environme
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("TESTING", "1")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fascicolo")
@@ -18,3 +19,7 @@ os.environ.setdefault("LOG_FORMAT", "text")
 from .settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Anchors are written only by the tests that check them (into their own tmp_path); the development
+# file under var/ names entries of another database.
+AUDIT_ANCHOR_FILE = os.path.join(tempfile.gettempdir(), f"fascicolo-test-anchors-{os.getpid()}.log")

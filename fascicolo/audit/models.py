@@ -1,9 +1,13 @@
 """The access log (*registro degli accessi*): every read and change of personal data by staff.
 
-One append-only table. Each entry carries the SHA-256 of the previous entry (``previous_hash``)
+One append-only table. Each entry carries the hash of the previous entry (``previous_hash``)
 and its own hash over a canonical serialisation of its fields plus that previous hash
 (``entry_hash``), so removing, reordering or editing any entry breaks the chain from there on;
 ``manage.py verify_access_log`` walks it. Entries are written only by ``services.record_access``.
+
+``hash_scheme`` says how ``entry_hash`` was computed, so entries written before a change stay
+verifiable: 1 = SHA-256 of the payload (no key); 2 = HMAC-SHA256 of the payload with the key kept
+outside the database (``keys.hmac_key``), so rewriting the chain needs more than the database.
 
 References to the actor and the subject are plain ids without a database constraint: the log
 must outlive the accounts and records it mentions and must never be touched by a cascade, which
@@ -11,6 +15,7 @@ is also why the actor's name and office are copied into the entry.
 """
 
 import hashlib
+import hmac
 import json
 from datetime import UTC
 
@@ -19,6 +24,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 GENESIS_HASH = "0" * 64
+UNKEYED_SHA256 = 1
+HMAC_SHA256 = 2
 
 
 class AccessAction(models.TextChoices):
@@ -61,6 +68,9 @@ class AccessLogEntry(models.Model):
     purpose = models.TextField(_("motivo dell'accesso"), blank=True)
     request_id = models.CharField(_("identificativo della richiesta"), max_length=64, blank=True)
     previous_hash = models.CharField(_("impronta precedente"), max_length=64)
+    hash_scheme = models.PositiveSmallIntegerField(
+        _("schema dell'impronta"), default=UNKEYED_SHA256, editable=False, help_text="1: SHA-256; 2: HMAC-SHA256"
+    )
     entry_hash = models.CharField(_("impronta"), max_length=64, unique=True)
 
     class Meta:
@@ -109,7 +119,16 @@ class AccessLogEntry(models.Model):
             "request_id": self.request_id,
             "previous_hash": self.previous_hash,
         }
+        if self.hash_scheme != UNKEYED_SHA256:  # scheme 1 payloads stay byte for byte as they were
+            data["hash_scheme"] = self.hash_scheme
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
-    def compute_hash(self):
-        return hashlib.sha256(self.canonical_payload()).hexdigest()
+    def compute_hash(self, key=None):
+        """The entry's hash by its scheme; ``key`` (bytes) is needed for scheme 2 (``ValueError`` without)."""
+        if self.hash_scheme == UNKEYED_SHA256:
+            return hashlib.sha256(self.canonical_payload()).hexdigest()
+        if self.hash_scheme == HMAC_SHA256:
+            if not key:
+                raise ValueError("the access log's HMAC key is not configured")
+            return hmac.new(key, self.canonical_payload(), hashlib.sha256).hexdigest()
+        raise ValueError(f"unknown hash scheme {self.hash_scheme}")

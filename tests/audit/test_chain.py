@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from fascicolo.audit.keys import hmac_key
 from fascicolo.audit.models import GENESIS_HASH, AccessAction, AccessLogEntry
 from fascicolo.audit.services import entries_for_person, record_access, record_accesses, verify_chain
 from tests.audit.people import make_person
@@ -42,7 +43,7 @@ def test_entries_link_into_a_chain(clerk):
     assert first.actor_office == "Ufficio anagrafe"
     assert first.object_model == "registry.person" and first.object_pk == str(person.pk)
     stored = AccessLogEntry.objects.get(pk=second.pk)
-    assert stored.compute_hash() == stored.entry_hash
+    assert stored.compute_hash(hmac_key()) == stored.entry_hash
     assert list(entries_for_person(person)) == [stored, AccessLogEntry.objects.get(pk=first.pk)]
     assert verify_chain().ok
 
@@ -136,7 +137,7 @@ def test_forged_entry_with_recomputed_hash_breaks_the_next_link(clerk):
     forged.purpose = "innocuous"
     _forge(
         "UPDATE audit_accesslogentry SET purpose = %s, entry_hash = %s WHERE id = %s",
-        [forged.purpose, forged.compute_hash(), forged.pk],
+        [forged.purpose, forged.compute_hash(hmac_key()), forged.pk],  # even a forger holding the key
     )
     report = verify_chain()
     assert not report.ok
