@@ -210,7 +210,12 @@ CELERY_BEAT_SCHEDULE["certificates-sweep-pending"] = {
 }
 # PDFs have their own queue (workers: -Q default,pdf), so a click day of certificates never delays
 # other tasks, and PDF workers can be scaled on their own.
-CELERY_TASK_ROUTES = {"registry.certificates.tasks.generate_certificate": {"queue": "pdf"}}
+CELERY_TASK_ROUTES = {
+    "registry.certificates.tasks.generate_certificate": {"queue": "pdf"},
+    # Payment notices and receipts (payments/documents.py).
+    "payments.render_notice_pdf": {"queue": "pdf"},
+    "payments.render_receipt_pdf": {"queue": "pdf"},
+}
 
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -5,7 +5,7 @@ problem document, like a missing one.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -14,13 +14,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fascicolo.api.pagination import CursorPagination
+from fascicolo.documents.storage import open_private_file
 from fascicolo.identity.services import fiscal_code_for_user
 from fascicolo.limits import check_resident
 
-from . import attempts, selectors
+from . import attempts, documents, selectors
 from .gateways.base import ReturnUrls
 from .models import Receipt
-from .pdf import notice_pdf, qr_payload, receipt_pdf
+from .pdf import qr_payload
 
 
 class TransferSerializer(serializers.Serializer):
@@ -117,28 +118,38 @@ class ReceiptDetail(generics.RetrieveAPIView):
         return receipt
 
 
-def _pdf(content, filename):
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+PREPARING = inline_serializer("PdfPreparing", {"status": serializers.CharField(help_text="preparing")})
+
+
+def _stored_pdf(name, filename):
+    """The stored PDF, or 202 ``{"status": "preparing"}`` with ``Retry-After`` while a worker renders it."""
+    if name is None:
+        return Response({"status": "preparing"}, status=status.HTTP_202_ACCEPTED, headers={"Retry-After": "5"})
+    return FileResponse(open_private_file(name), as_attachment=True, filename=filename, content_type="application/pdf")
 
 
 class NoticePdf(APIView):
-    @extend_schema(responses={(200, "application/pdf"): bytes}, summary="The payment notice as PDF")
+    @extend_schema(
+        responses={(200, "application/pdf"): bytes, 202: PREPARING},
+        summary="The payment notice as sealed PDF (202 while it is being prepared: retry after Retry-After)",
+    )
     def get(self, request, pk):
         position = selectors.position_for(fiscal_code_for_user(request.user), pk)
         if position is None:
             raise Http404
-        return _pdf(notice_pdf(position), f"avviso-{position.pk}.pdf")
+        return _stored_pdf(documents.ask_for_notice(position), f"avviso-{position.pk}.pdf")
 
 
 class ReceiptPdf(APIView):
-    @extend_schema(responses={(200, "application/pdf"): bytes}, summary="The receipt as PDF")
+    @extend_schema(
+        responses={(200, "application/pdf"): bytes, 202: PREPARING},
+        summary="The receipt as sealed PDF (202 while it is being prepared: retry after Retry-After)",
+    )
     def get(self, request, pk):
         receipt = selectors.receipt_for(fiscal_code_for_user(request.user), pk)
         if receipt is None:
             raise Http404
-        return _pdf(receipt_pdf(receipt), f"ricevuta-{receipt.receipt_id}.pdf")
+        return _stored_pdf(documents.ask_for_receipt(receipt), f"ricevuta-{receipt.receipt_id}.pdf")
 
 
 class Pay(APIView):

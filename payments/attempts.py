@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import notify, signals
+from .documents import queue_receipt
 from .gateways import get_gateway
 from .gateways.base import GatewayEvent
 from .models import (
@@ -301,6 +302,7 @@ def record_receipt(option, data, attempt=None):
         )
     _update_position_after_payment(option, data.payment_datetime)
     notify.record_receipt_email(receipt, option.position)
+    queue_receipt(receipt.pk)  # after commit, to the PDF workers
     # robust: once the receipt is committed, nothing that follows (a receiver, the broker) may turn
     # the provider's notification into an error; each subscriber has its own sweeper.
     transaction.on_commit(partial(_announce_receipt, receipt.pk), robust=True)

@@ -50,6 +50,11 @@ class DebtPosition(models.Model):
     reporting_date = models.DateTimeField(_("rendicontata il"), null=True, blank=True)
     created_at = models.DateTimeField(_("creata il"), auto_now_add=True)
     updated_at = models.DateTimeField(_("aggiornata il"), auto_now=True)
+    # The sealed notice PDF in private storage, written once by a PDF worker (payments/documents.py).
+    notice_file = models.CharField(_("avviso PDF"), max_length=200, blank=True, default="", editable=False)
+    notice_sha256 = models.CharField(
+        _("impronta SHA-256 dell'avviso"), max_length=64, blank=True, default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("posizione debitoria")
@@ -260,6 +265,9 @@ class Receipt(models.Model):
     payment_datetime = models.DateTimeField(_("data e ora del pagamento"), db_index=True)
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The sealed receipt PDF in private storage, written once by a PDF worker (payments/documents.py).
+    file_name = models.CharField(_("ricevuta PDF"), max_length=200, blank=True, default="", editable=False)
+    sha256 = models.CharField(_("impronta SHA-256"), max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("ricevuta")

@@ -115,7 +115,7 @@ def _send_once(kind, object_id, target, build_message):
 
 
 def _notice_message(position):
-    from .pdf import notice_pdf
+    from .documents import stored_notice_pdf
 
     address = digital_notice_email(position.debtor_fiscal_code)
     if not address:
@@ -134,12 +134,12 @@ def _notice_message(position):
             },
             to=[address],
         )
-        message.attach(f"avviso-{position.pk}.pdf", notice_pdf(position), "application/pdf")
+        message.attach(f"avviso-{position.pk}.pdf", stored_notice_pdf(position.pk), "application/pdf")
     return message
 
 
 def _receipt_message(receipt):
-    from .pdf import receipt_pdf
+    from .documents import stored_receipt_pdf
 
     position = receipt.option.position
     address = digital_notice_email(position.debtor_fiscal_code)
@@ -152,5 +152,5 @@ def _receipt_message(receipt):
             % {"name": position.debtor_name, "notice": receipt.notice_number},
             to=[address],
         )
-        message.attach(f"ricevuta-{receipt.receipt_id}.pdf", receipt_pdf(receipt), "application/pdf")
+        message.attach(f"ricevuta-{receipt.receipt_id}.pdf", stored_receipt_pdf(receipt.pk), "application/pdf")
     return message

@@ -194,7 +194,9 @@ def publish_position(position, now=None):
     if position.status != PositionStatus.DRAFT or not transition_position(position, target, publish_date=now):
         raise ValidationError(_("Si può pubblicare solo una posizione in bozza."))
     from . import notify, signals
+    from .documents import queue_notice
 
+    queue_notice(position.pk)  # after commit, to the PDF workers
     notify.record_notice_email(position)
     transaction.on_commit(
         partial(signals.position_published.send_robust, sender=DebtPosition, position=position), robust=True

@@ -9,32 +9,36 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from fascicolo.documents.storage import open_private_file
 from fascicolo.identity.decorators import require_loa
 from fascicolo.identity.loa import LoA
 from fascicolo.identity.services import fiscal_code_for_user
 from fascicolo.limits import check_resident
 from fascicolo.sections import section_page
 
-from . import attempts, certificate_stamps, selectors
+from . import attempts, certificate_stamps, documents, selectors
 from .gateways import get_gateway
 from .gateways.base import NotificationRefused, ReturnUrls
 from .models import GatewayNotification
-from .pdf import notice_pdf, receipt_pdf
 
 logger = logging.getLogger(__name__)
 
 
-def _pdf(content, filename):
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def _stored_pdf(request, name, filename, back_url):
+    """The stored PDF, or the "being prepared" page (202, Retry-After) while a worker renders it."""
+    if name is None:
+        context = {"back_url": back_url, "again_url": request.path}
+        response = render(request, "payments/preparing.html", context, status=202)
+        response["Retry-After"] = "5"
+        return response
+    return FileResponse(open_private_file(name), as_attachment=True, filename=filename, content_type="application/pdf")
 
 
 @section_page("payments")
@@ -61,26 +65,30 @@ def position_detail(request, pk):
             "single": [o for o in options if not o.is_installment],
             "installments": [o for o in options if o.is_installment],
             "can_pay_online": bool(settings.PAYMENTS_GATEWAY),
+            # The notice PDF is made by a worker: until it exists the page says so (and it is queued).
+            "notice_ready": documents.ask_for_notice(position) is not None,
         },
     )
 
 
-@require_loa(LoA.L2)
+@section_page("payments")
 @require_GET
 def notice_download(request, pk):
     position = selectors.position_for(fiscal_code_for_user(request.user), pk)
     if position is None:
         raise Http404
-    return _pdf(notice_pdf(position, request.LANGUAGE_CODE), f"avviso-{position.pk}.pdf")
+    back = reverse("payments:position", args=[position.pk])
+    return _stored_pdf(request, documents.ask_for_notice(position), f"avviso-{position.pk}.pdf", back)
 
 
-@require_loa(LoA.L2)
+@section_page("payments")
 @require_GET
 def receipt_download(request, pk):
     receipt = selectors.receipt_for(fiscal_code_for_user(request.user), pk)
     if receipt is None:
         raise Http404
-    return _pdf(receipt_pdf(receipt, request.LANGUAGE_CODE), f"ricevuta-{receipt.receipt_id}.pdf")
+    back = reverse("payments:index")
+    return _stored_pdf(request, documents.ask_for_receipt(receipt), f"ricevuta-{receipt.receipt_id}.pdf", back)
 
 
 @require_loa(LoA.L2)

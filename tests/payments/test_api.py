@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from payments import documents
 from payments.attempts import record_receipt
 from payments.gateways.base import ReceiptData
 from tests.helpers import login_resident
@@ -24,7 +25,10 @@ def test_positions_receipts_and_pay(client):
     assert [p["id"] for p in listing["results"]] == [mine.pk] and "next" in listing
     detail = client.get(f"{API}positions/{mine.pk}/").json()
     assert len(detail["options"]) == 3 and detail["options"][0]["qr_payload"].startswith("PAGOPA|002|")
-    assert client.get(f"{API}positions/{mine.pk}/notice.pdf").content.startswith(b"%PDF")
+    preparing = client.get(f"{API}positions/{mine.pk}/notice.pdf")
+    assert preparing.status_code == 202 and preparing.json() == {"status": "preparing"}
+    documents.render_notice(mine.pk)  # what the PDF worker does
+    assert client.get(f"{API}positions/{mine.pk}/notice.pdf").getvalue().startswith(b"%PDF")
 
     for url in (
         f"{API}positions/{theirs.pk}/",

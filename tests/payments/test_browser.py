@@ -6,6 +6,8 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
+from payments import documents
+from payments.models import DebtPosition, Receipt
 from payments.services import OptionSpec, create_position
 from tests.conftest import axe_violations
 from tests.helpers import login_resident
@@ -25,7 +27,7 @@ def session_cookie(client, live_server):
     ]
 
 
-def test_resident_pays_a_tari_notice_and_the_clerk_sees_it(live_server, page, browser, settings, tmp_path):
+def test_resident_pays_a_tari_notice_and_the_clerk_sees_it(live_server, page, browser, settings):
     from datetime import date, timedelta
 
     settings.PSP_SIMULATOR_KNOBS = {
@@ -57,11 +59,16 @@ def test_resident_pays_a_tari_notice_and_the_clerk_sees_it(live_server, page, br
 
     page.get_by_role("link", name="TARI 2026").click()
     assert axe_violations(page) == []
+    expect(page.locator("#notice-preparing")).to_contain_text("in preparazione")  # no worker in this test
+    position = DebtPosition.objects.get(subject="TARI 2026")
+    page.goto(f"{live_server.url}/area-personale/pagamenti/posizioni/{position.pk}/avviso.pdf")
+    expect(page.get_by_role("heading", name="Documento in preparazione")).to_be_visible()
+    assert axe_violations(page) == []
+    documents.render_notice(position.pk)  # what the PDF worker does
+    page.goto(f"{live_server.url}/area-personale/pagamenti/posizioni/{position.pk}/")
     with page.expect_download() as download:
         page.get_by_role("link", name="Scarica l'avviso di pagamento (PDF)").click()
-    assert (tmp_path / "notice.pdf").write_bytes(download.value.path().read_bytes()) and (
-        tmp_path / "notice.pdf"
-    ).read_bytes().startswith(b"%PDF")
+    assert download.value.path().read_bytes().startswith(b"%PDF")
 
     page.get_by_role("button", name="Paga ora").click()
     expect(page.get_by_role("heading", name="Simulatore PSP — checkout")).to_be_visible()
@@ -73,6 +80,7 @@ def test_resident_pays_a_tari_notice_and_the_clerk_sees_it(live_server, page, br
     page.goto(live_server.url + "/area-personale/pagamenti/")
     paid = page.locator("#payments-paid")
     expect(paid).to_contain_text("TARI 2026")
+    documents.render_receipt(Receipt.objects.get(option__position=position).pk)  # what the PDF worker does
     with page.expect_download() as download:
         paid.get_by_role("link", name="Ricevuta").first.click()
     assert download.value.path().read_bytes().startswith(b"%PDF")
