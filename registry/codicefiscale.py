@@ -5,7 +5,7 @@ through ``parse_codice_fiscale`` or the Django validator ``validate_codice_fisca
 judged the same way everywhere. The rules and their sources are in docs/codice-fiscale.md; in short:
 
 - Shape, month letter, day and check character: DM Finanze 23 dicembre 1976 (the algorithm), with
-  omocodia (a digit replaced by a letter, right to left) as DM 12 marzo 1974 and the Agenzia delle
+  omocodia (a digit replaced by a letter, right to left) as the same decree and the Agenzia delle
   Entrate describe it. python-stdnum's ``stdnum.it.codicefiscale`` implements the same rules and the
   tests compare the two.
 - The code holds two year digits. Decoded without other facts, the year is the latest one that does
@@ -16,13 +16,14 @@ judged the same way everywhere. The rules and their sources are in docs/codice-f
   municipalities and foreign states of the ANPR archive shipped with python-codicefiscale (pinned),
   plus the foreign territories and the ceased codes of ``registry/data/foreign_birthplaces.csv``
   (ISTAT, "Elenco codici e denominazioni delle unità territoriali estere", column "Codice AT"; and
-  the Agenzia delle Entrate's table of codes of foreign states). A code stays a person's code for
+  the Agenzia delle Entrate's table of codes of foreign states as reproduced by the codice-fiscale-js
+  library, npm 2.4.0, for the codes neither list carries). A code stays a person's code for
   life, so the validity window of a municipality or a state only picks the name shown for it: it
   never rejects a code nor moves the century of a birth.
 - An 11-digit code (*codice fiscale numerico*) is a legal person's or a temporary code of a natural
-  person (*codice fiscale provvisorio*, DPR 605/1973 art. 3; Agenzia delle Entrate). It is accepted
-  only where the caller asks for it (``parse_person_code(..., allow_temporary=True)``), validated as
-  python-stdnum validates it.
+  person (*codice fiscale provvisorio*: DPR 605/1973 institutes the code; the Agenzia delle Entrate
+  assigns the numeric one). It is accepted only where the caller asks for it
+  (``parse_person_code(..., allow_temporary=True)``), validated as python-stdnum validates it.
 """
 
 import csv
