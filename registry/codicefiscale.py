@@ -30,7 +30,7 @@ import csv
 import functools
 import re
 import string
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -162,30 +162,29 @@ def parse_codice_fiscale(value, *, birth_date=None, sex=None, today=None):
     if check_character(code) != code[15]:
         raise InvalidCodiceFiscale("check")
     decoded_sex = "F" if day > 40 else "M"
-    decoded_date = decode_birth_date(
-        int(digits_restored[6:8]), MONTH_LETTERS.index(code[8]) + 1, day % 40, today or timezone.localdate()
-    )
+    year_digits, month = int(digits_restored[6:8]), MONTH_LETTERS.index(code[8]) + 1
+    if birth_date is not None:
+        # The real date decides the century: the code only has to agree with it.
+        if (birth_date.year % 100, birth_date.month, birth_date.day) != (year_digits, month, day % 40):
+            raise InvalidCodiceFiscale("birth_data")
+    else:
+        birth_date = decode_birth_date(year_digits, month, day % 40, today or timezone.localdate())
+    if sex is not None and sex != decoded_sex:
+        raise InvalidCodiceFiscale("birth_data")
     birthplace_code = body[11:15]
     places = _birthplace_records(birthplace_code)
     if not places:
         raise InvalidCodiceFiscale("birthplace")
-    cf = CodiceFiscale(
+    name, province = _birthplace_on(places, birth_date)
+    return CodiceFiscale(
         code=code,
         sex=decoded_sex,
-        birth_date=decoded_date,
+        birth_date=birth_date,
         birthplace_code=birthplace_code,
-        birthplace_name="",
-        birthplace_province="",
+        birthplace_name=name,
+        birthplace_province=province,
         is_omocode=body != code[:15],
     )
-    if birth_date is not None:
-        if not cf.matches(birth_date, sex):
-            raise InvalidCodiceFiscale("birth_data")
-        cf = replace(cf, birth_date=birth_date)
-    elif sex is not None and sex != decoded_sex:
-        raise InvalidCodiceFiscale("birth_data")
-    name, province = _birthplace_on(places, cf.birth_date)
-    return replace(cf, birthplace_name=name, birthplace_province=province)
 
 
 def decode_birth_date(year_digits, month, day, today):

@@ -113,6 +113,9 @@ _PLAIN = {
     name: re.compile("^[" + re.escape("".join(sorted(allowed | TYPED_FORMS))) + "]*$")
     for name, allowed in CHARACTER_SETS.items()
 }
+# What clean_name would change in an ASCII value (already stripped): the backtick apostrophe, other
+# whitespace than single spaces.
+_NEEDS_CLEANING = re.compile(r"[`\t\n\r\x0b\x0c\x1c-\x1f]| {2}")
 MAX_LENGTHS = {
     "cognome": 100,
     "nome": 100,
@@ -257,7 +260,8 @@ class RowValidator:
                     raise RowRejected(
                         f"{name}: contiene caratteri che l'anagrafe non accetta: {describe_characters(bad)}"
                     )
-            values[name] = clean_name(values[name])  # stored as the models store it (NFC, one apostrophe)
+            if not values[name].isascii() or _NEEDS_CLEANING.search(values[name]):
+                values[name] = clean_name(values[name])  # stored as the models store it (NFC, one apostrophe)
 
         sex = values["sesso"].upper()
         if sex not in ("M", "F"):

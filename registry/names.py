@@ -75,9 +75,11 @@ def name_search_key(value):
 
     ``name_search_key("d’Àngelo  maria")`` == ``name_search_key("D'ANGELO MARIA")`` == "DANGELO MARIA".
     """
-    text = unicodedata.normalize("NFKD", clean_name(value).translate(_ASCII_SPELLING))
-    text = "".join(char for char in text if not unicodedata.combining(char)).replace("'", "").upper()
-    return " ".join(_NOT_WORD.sub(" ", text).split())[:SEARCH_KEY_LENGTH]
+    text = clean_name(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_ASCII_SPELLING))
+        text = "".join(char for char in text if not unicodedata.combining(char))
+    return " ".join(_NOT_WORD.sub(" ", text.replace("'", "").upper()).split())[:SEARCH_KEY_LENGTH]
 
 
 def unsupported_characters(value, allowed):
