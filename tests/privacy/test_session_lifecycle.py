@@ -14,6 +14,7 @@ from registry.models import Person
 from tests.helpers import login_resident
 from tests.identity.conftest import Flow
 from tests.staff.conftest import (
+    PASSWORD,
     make_clerk,
     open_enrolment,
     password_login,
@@ -134,3 +135,13 @@ def test_clerks_keep_their_sign_in_pages_and_nobody_gets_the_unused_ones(client,
         assert client.get(path).status_code in (200, 302), path
     for path in ("/personale/email/", "/personale/password/set/", "/personale/signup/"):
         assert client.get(path).status_code == 404, path
+
+
+def test_a_clerks_session_id_changes_at_reauthentication(client, enrolled_clerk):
+    user, secret, _codes = enrolled_clerk
+    password_login(client, user.username)
+    second_factor(client, totp_code(secret))
+    before = client.cookies["sessionid"].value
+    client.post("/personale/reauthenticate/", {"password": PASSWORD})
+    assert client.cookies["sessionid"].value != before
+    assert client.session["_auth_user_id"] == str(user.pk)
