@@ -9,6 +9,7 @@ import os
 import secrets
 from pathlib import Path
 
+import csp.constants as _csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -91,6 +92,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "fascicolo.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "fascicolo.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the session and auth middleware, so it sees who the request was from (docs/dossier.md).
     "fascicolo.privacy.PrivateResponseMiddleware",
@@ -540,6 +543,29 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# Content-Security-Policy (django-csp): only the portal's own files, no inline script without the
+# request's nonce (``<script nonce="{{ request.csp_nonce }}">``), no inline <style> element without it, no
+# plugin, no framing. Identity providers and payment gateways are reached by redirects and links,
+# which the policy leaves alone (there is deliberately no form-action). See docs/production.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_csp.SELF],
+        "script-src": [_csp.SELF, _csp.NONCE],
+        "style-src": [_csp.SELF, _csp.NONCE],
+        # Style attributes: Bootstrap Italia's components and the admin's charts set a few.
+        "style-src-attr": [_csp.UNSAFE_INLINE],
+        # Bootstrap Italia's icons in CSS, QR codes of the clerks' second factor: data: URIs.
+        "img-src": [_csp.SELF, "data:"],
+        "font-src": [_csp.SELF, "data:"],  # an icon font embedded in bootstrap-italia.min.css
+        "connect-src": [_csp.SELF],
+        "object-src": [_csp.NONE],
+        "base-uri": [_csp.SELF],
+        "frame-ancestors": [_csp.NONE],
+    },
+}
+# Browser features the portal never uses, switched off for every page (fascicolo/headers.py).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
 
 # --- Logging ------------------------------------------------------------------------------------
 LOG_FORMAT = env("LOG_FORMAT", "text" if DEBUG else "json")

@@ -2,6 +2,8 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from . import health, views
 from .audit.admin_mixins import AuditedAutocompleteJsonView
@@ -15,7 +17,10 @@ handler500 = "fascicolo.errors.server_error"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch in every page's header posts here without a CSRF token: a token would set
+    # a cookie on every public page (shared caches must not store those), and a forged change of
+    # language harms nobody. The view still only redirects within the site.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     # Before the admin's own: the autocomplete that asks for the purpose and records what it shows.
     path("admin/autocomplete/", admin.site.admin_view(AuditedAutocompleteJsonView.as_view(admin_site=admin.site))),
     path("admin/", admin.site.urls),

@@ -38,6 +38,48 @@ def manage(*args, env, timeout=120):
     )
 
 
+def served_env(directory, **extra):
+    """What a server started by a test shares with the test: its database, Redis and SECRET_KEY
+    (sessions the test writes must be valid for the server); its own files under ``directory``."""
+    from django.conf import settings
+
+    from tests.conftest import database_url_for_subprocess
+
+    return {
+        "SECRET_KEY": settings.SECRET_KEY,
+        "DATABASE_URL": database_url_for_subprocess(),
+        "REDIS_URL": settings.REDIS_URL,
+        "PRIVATE_STORAGE_ROOT": str(directory / "private"),
+        "FASCICOLO_VAR_DIR": str(directory / "var"),
+        **extra,
+    }
+
+
+def production_server_env(directory, static_root):
+    """fascicolo.settings with DEBUG off, as the README configures it, on this machine."""
+    from fascicolo.documents.seal import ensure_development_seal
+
+    seal_key, seal_cert = ensure_development_seal(directory / "seal")
+    return production_env(
+        **served_env(directory),
+        ALLOWED_HOSTS="127.0.0.1",
+        STATIC_ROOT=str(static_root),
+        SEAL_KEY_PATH=str(seal_key),
+        SEAL_CERT_PATH=str(seal_cert),
+        TRUSTED_PROXY_COUNT="1",
+        LOG_LEVEL="WARNING",
+    )
+
+
+def demo_server_env(directory):
+    """`make run`'s configuration (DEBUG=1 DEMO_MODE=1: demo banner, demo identity provider, PSP
+    simulator), on this run's PostgreSQL and Redis instead of SQLite and the filesystem broker."""
+    env = {key: value for key, value in os.environ.items() if key not in {"TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(served_env(directory), DJANGO_SETTINGS_MODULE="fascicolo.settings", DEBUG="1", DEMO_MODE="1")
+    env.update(LOG_LEVEL="WARNING")
+    return env
+
+
 def make_static(static_root):
     """The README's production step "make static": collectstatic with the manifest storage and
     WhiteNoise's compression, into ``static_root``."""
@@ -45,3 +87,173 @@ def make_static(static_root):
     result = subprocess.run(["make", "static"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     return static_root
+
+
+# --- The portal served as in production: gunicorn behind nginx --------------------------------------
+
+NGINX_SITE = ROOT / "deploy" / "nginx" / "fascicolo.conf"
+NGINX_PROXY = ROOT / "deploy" / "nginx" / "fascicolo-proxy.conf"
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def self_signed_tls(directory):
+    """A key and certificate for 127.0.0.1, which the tests' client also trusts as its CA."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    key_path, cert_path = directory / "tls.key", directory / "tls.pem"
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path
+
+
+def nginx_config(directory, *, https_port, upstream_port, key_path, cert_path):
+    """deploy/nginx/fascicolo.conf as an operator installs it, with only what differs on loopback
+    replaced: addresses and ports, the certificate, no IPv6. fascicolo-proxy.conf is used unchanged."""
+    site = NGINX_SITE.read_text()
+    replacements = {
+        "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream_port};",
+        "listen 80;": f"listen 127.0.0.1:{free_port()};",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+        "/etc/ssl/certs/fascicolo.comune.example.it.pem": str(cert_path),
+        "/etc/ssl/private/fascicolo.comune.example.it.key": str(key_path),
+    }
+    for old, new in replacements.items():
+        assert old in site, f"{NGINX_SITE} no longer has {old!r}: update tests/production.py"
+        site = site.replace(old, new)
+    site = "\n".join(line for line in site.splitlines() if "[::]" not in line)
+    (directory / "snippets").mkdir()
+    (directory / "snippets" / "fascicolo-proxy.conf").symlink_to(NGINX_PROXY)
+    (directory / "site.conf").write_text(site)
+    # As root, nginx's workers would run as "nobody" and could not write their temporary files here.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    (directory / "nginx.conf").write_text(
+        f"{user}worker_processes 1;\npid {directory}/nginx.pid;\nerror_log {directory}/error.log;\n"
+        "events { worker_connections 256; }\n"
+        f"http {{\n  access_log {directory}/access.log;\n  client_body_temp_path {directory}/body;\n"
+        f"  proxy_temp_path {directory}/proxy;\n  include /etc/nginx/mime.types;\n  include site.conf;\n}}\n"
+    )
+    return directory / "nginx.conf"
+
+
+class Process:
+    """A server process whose output is kept for the failure message."""
+
+    def __init__(self, name, command, env, log_path):
+        self.name = name
+        self.log_path = log_path
+        self.log = open(log_path, "w")  # noqa: SIM115  (closed in stop())
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def output(self, last=4000):
+        return f"--- {self.name} ---\n" + self.log_path.read_text()[-last:]
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+class ServedPortal:
+    """gunicorn with ``env`` (production or demo settings), behind nginx with TLS when ``nginx``.
+
+    ``url`` is where a client reaches it; ``ca_file`` the certificate to trust for HTTPS.
+    """
+
+    def __init__(self, directory, env, *, nginx=True, workers=2):
+        self.directory = directory
+        self.gunicorn_port = free_port()
+        self.nginx_port = free_port() if nginx else None
+        self.ca_file = None
+        self.processes = []
+        self.env = dict(env)
+        self.url = f"https://127.0.0.1:{self.nginx_port}" if nginx else f"http://127.0.0.1:{self.gunicorn_port}"
+        self.env.setdefault("SITE_URL", self.url)
+        self.workers = workers
+        self.nginx = nginx
+
+    def start(self, timeout=120):
+        gunicorn = [
+            str(ROOT / ".venv" / "bin" / "gunicorn"), "fascicolo.wsgi:application",
+            "--bind", f"127.0.0.1:{self.gunicorn_port}", "--workers", str(self.workers),
+            "--worker-class", "gthread", "--threads", "4", "--timeout", "120",
+        ]  # fmt: skip
+        self.processes.append(Process("gunicorn", gunicorn, self.env, self.directory / "gunicorn.log"))
+        if self.nginx:
+            key_path, cert_path = self_signed_tls(self.directory)
+            self.ca_file = cert_path
+            conf = nginx_config(
+                self.directory, https_port=self.nginx_port, upstream_port=self.gunicorn_port,
+                key_path=key_path, cert_path=cert_path,
+            )  # fmt: skip
+            command = ["nginx", "-p", str(self.directory), "-c", str(conf), "-g", "daemon off;"]
+            self.processes.append(Process("nginx", command, os.environ.copy(), self.directory / "nginx.log"))
+        self._wait_until_ready(timeout)
+        return self
+
+    def _wait_until_ready(self, timeout):
+        import ssl
+        import time
+        import urllib.request
+
+        context = ssl.create_default_context(cafile=str(self.ca_file)) if self.ca_file else None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for process in self.processes:
+                if process.process.poll() is not None:
+                    raise RuntimeError(f"{process.name} exited\n" + self.output())
+            try:
+                probe = self.url + "/healthz"  # https:// or http://, built above
+                with urllib.request.urlopen(probe, timeout=5, context=context) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("the portal did not answer /healthz\n" + self.output())
+
+    def output(self):
+        return "\n".join(process.output() for process in self.processes)
+
+    def stop(self):
+        for process in reversed(self.processes):
+            process.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

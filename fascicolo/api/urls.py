@@ -4,8 +4,10 @@ Each app adds its v1 endpoints with one line in ``V1`` (docs/api.md); paths are 
 a v2 can live beside v1 while the app updates.
 """
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 app_name = "api"
 
@@ -17,7 +19,16 @@ V1 = [
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # The split view serves Swagger UI's start-up script as a file (?script): no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # Redoc styles itself with <style> elements it creates (no nonce: with one, browsers ignore
+    # 'unsafe-inline'), and searches in a blob: worker.
+    path(
+        "docs/redoc/",
+        csp_replace({"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api:schema")
+        ),
+        name="redoc",
+    ),
     path("v1/", include((V1, "v1"))),
 ]
