@@ -54,7 +54,7 @@ def test_public_pages_set_no_cookie(client, family):
     client.logout()
     anonymous = Client()
     verify, unknown = f"/verify/{certificate.verification_code}/", f"/verify/{new_verification_code()}/"
-    for path in ("/", "/accessibilita/", "/accesso/", verify, unknown):
+    for path in ("/", "/accessibilita/", "/accesso/", "/verify/", verify, unknown):
         response = anonymous.get(path)
         assert response.status_code in (200, 404), path
         assert not response.cookies, (path, list(response.cookies))
