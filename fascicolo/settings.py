@@ -204,17 +204,26 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(env("CELERY_WORKER_MAX_MEMORY_PER_CHILD
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BEAT_SCHEDULE = {}
-# Re-enqueue certificate requests stuck in PENDING (a lost message, a Redis restart): see
-# registry/certificates/services.py. Every task is idempotent, so a duplicate costs nothing.
-CELERY_BEAT_SCHEDULE["certificates-sweep-pending"] = {
-    "task": "registry.certificates.tasks.sweep_pending_certificates",
-    "schedule": 30.0,
+# The one periodic schedule (Celery beat), by explicit task name. Every task is idempotent, so a
+# duplicate costs nothing; the sweepers catch whatever a lost message or a broker outage missed.
+CELERY_BEAT_SCHEDULE = {
+    # Certificate requests stuck in PENDING (registry/certificates/services.py).
+    "certificates-sweep-pending": {"task": "certificates.sweep_pending", "schedule": 30.0},
+    # Certificates whose stamp is paid while they still wait for it (registry/certificates/stamps.py).
+    "certificates-release-paid-stamps": {"task": "certificates.release_paid_stamps", "schedule": 60.0},
+    # Attempts whose notification never came: ask the gateway, expire the stale ones (payments/attempts.py).
+    "payments-check-pending": {"task": "payments.check_pending_attempts", "schedule": 60.0},
+    # PUBLISHED positions become payable at their validity date; VALID ones may expire after the last due date.
+    "payments-time-based-statuses": {"task": "payments.refresh_time_based_statuses", "schedule": 3600.0},
+    # Emails neither sent nor queued (payments/notify.py).
+    "payments-sweep-emails": {"task": "payments.sweep_emails", "schedule": 60.0},
+    # The access log's daily anchor, outside the database (fascicolo/audit, AUDIT_ANCHOR_FILE).
+    "audit-anchor": {"task": "audit.anchor_access_log", "schedule": 24 * 3600.0},
 }
 # PDFs have their own queue (workers: -Q default,pdf), so a click day of certificates never delays
 # other tasks, and PDF workers can be scaled on their own.
 CELERY_TASK_ROUTES = {
-    "registry.certificates.tasks.generate_certificate": {"queue": "pdf"},
+    "certificates.generate_certificate": {"queue": "pdf"},
     # Payment notices and receipts (payments/documents.py).
     "payments.render_notice_pdf": {"queue": "pdf"},
     "payments.render_receipt_pdf": {"queue": "pdf"},
@@ -350,8 +359,6 @@ DEMO_IDP_CLIENT_SECRET = env("DEMO_IDP_CLIENT_SECRET") or _identity_config.demo_
 # /accesso/jwks.json on the provider's own host (request objects, private_key_jwt, userinfo encrypted
 # to it), and a secret for backends configured with client_secret_basic.
 DEMO_IDP_CLIENTS = {DEMO_IDP_CLIENT_ID: {"secret": DEMO_IDP_CLIENT_SECRET, "jwks_uri": "/accesso/jwks.json"}}
-# Tests only: ways the demo provider misbehaves (fascicolo/identity/demo_idp/views.py).
-DEMO_IDP_FAULTS = set()
 # Enabled identity backends, in login-page order; each id reads IDENTITY_<ID>_* (README).
 IDENTITY_PROVIDERS = env_list("IDENTITY_PROVIDERS", "spid-demo,cie-demo" if DEMO_IDP_ENABLED else "")
 IDENTITY_BACKENDS = [
@@ -391,8 +398,6 @@ SEAL_KEY_PASSPHRASE = env("SEAL_KEY_PASSPHRASE")
 CERTIFICATES_SWEEP_AFTER_SECONDS = int(env("CERTIFICATES_SWEEP_AFTER_SECONDS", "120"))
 # How long a download link stays valid.
 CERTIFICATES_DOWNLOAD_LINK_SECONDS = int(env("CERTIFICATES_DOWNLOAD_LINK_SECONDS", "300"))
-# Tests only: a render blocks while this file exists, so a test can kill a worker mid-task.
-CERTIFICATES_TEST_HOLD_FILE = env("CERTIFICATES_TEST_HOLD_FILE") if env_bool("TESTING") else None
 
 # --- Payments (pagoPA) ----------------------------------------------------------------------------
 from payments import config as _payments_config  # noqa: E402  (plain module, no Django)
@@ -435,20 +440,6 @@ PSP_SIMULATOR_KNOBS = {
     # "celery" sends notifications from a task; "thread" from a background thread of the web process.
     "delivery": env("PSP_SIMULATOR_DELIVERY", "celery"),
 }
-# Attempts whose notification never came: ask the gateway, expire the stale ones (payments/attempts.py).
-CELERY_BEAT_SCHEDULE["payments-check-pending"] = {"task": "payments.check_pending_attempts", "schedule": 60.0}
-# PUBLISHED positions become payable at their validity date; VALID ones may expire after the last due date.
-CELERY_BEAT_SCHEDULE["payments-time-based-statuses"] = {
-    "task": "payments.refresh_time_based_statuses",
-    "schedule": 3600.0,
-}
-# Emails a lost message or a broker outage left waiting (payments/notify.py).
-CELERY_BEAT_SCHEDULE["payments-sweep-emails"] = {"task": "payments.sweep_emails", "schedule": 60.0}
-# Certificates whose stamp was paid while the stamp_paid signal was lost (registry/certificates/stamps.py).
-CELERY_BEAT_SCHEDULE["certificates-release-paid-stamps"] = {
-    "task": "certificates.release_paid_stamps",
-    "schedule": 60.0,
-}
 
 # --- Access log: keyed chain and anchors (docs/audit.md) ------------------------------------------
 # The chain's HMAC key lives outside the database, so that write access to the database is not
@@ -463,7 +454,6 @@ AUDIT_HMAC_KEY_FILE = env(
 # and who receives it by e-mail (comma-separated, optional).
 AUDIT_ANCHOR_FILE = env("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.log"))
 AUDIT_ANCHOR_EMAILS = env_list("AUDIT_ANCHOR_EMAILS")
-CELERY_BEAT_SCHEDULE["audit-anchor"] = {"task": "audit.anchor_access_log", "schedule": 24 * 3600.0}
 
 # --- Limits on costly actions (fascicolo/limits.py) ------------------------------------------------
 # Rates in django-ratelimit's notation ("20/h", "5/10m"), counted in the cache (Redis) and so shared

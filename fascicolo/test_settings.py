@@ -23,3 +23,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Anchors are written only by the tests that check them (into their own tmp_path); the development
 # file under var/ names entries of another database.
 AUDIT_ANCHOR_FILE = os.path.join(tempfile.gettempdir(), f"fascicolo-test-anchors-{os.getpid()}.log")
+# Ways the demo identity provider misbehaves (fascicolo/identity/demo_idp/views.py): none, until a
+# test sets some with pytest-django's ``settings``. Not a production setting.
+DEMO_IDP_FAULTS = set()

@@ -67,9 +67,10 @@ def database_url_for_subprocess():
 class CeleryWorker:
     """A real ``celery worker`` process consuming this run's queues."""
 
-    def __init__(self, queues=("default", "pdf"), concurrency=1):
+    def __init__(self, queues=("default", "pdf"), concurrency=1, settings_module="fascicolo.test_settings"):
         self.queues = queues
         self.concurrency = concurrency
+        self.settings_module = settings_module
         self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
         self.process = None
         self.output = []
@@ -78,7 +79,7 @@ class CeleryWorker:
     def start(self, timeout=60):
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "fascicolo.test_settings",
+            "DJANGO_SETTINGS_MODULE": self.settings_module,
             "DATABASE_URL": database_url_for_subprocess(),
             "REDIS_URL": settings.REDIS_URL,
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,

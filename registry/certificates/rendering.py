@@ -4,9 +4,6 @@ The person's data are read from the registry when the document is rendered (seco
 request), so the document certifies the register as it is at issue time.
 """
 
-import time
-from pathlib import Path
-
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -68,20 +65,9 @@ def document_context(certificate):
     return context
 
 
-def _test_hold():
-    """Tests make a render block here to kill the worker mid-task (``CERTIFICATES_TEST_HOLD_FILE``)."""
-    hold = settings.CERTIFICATES_TEST_HOLD_FILE
-    if not hold:
-        return
-    Path(f"{hold}.reached").touch()
-    while Path(hold).exists():
-        time.sleep(0.05)
-
-
 def build_pdf(certificate):
     """The finished document: rendered, and sealed when it is a certificate (the municipality certifies
     it); a self-declaration is the resident's own statement, so it carries no seal of the municipality."""
-    _test_hold()
     with translation.override(certificate.language or "it"):
         if certificate.document_kind == DocumentKind.SELF_DECLARATION:
             return render_pdf("certificates/pdf/self_declaration.html", document_context(certificate))

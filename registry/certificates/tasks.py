@@ -8,6 +8,7 @@ from . import services
 
 
 @shared_task(
+    name="certificates.generate_certificate",
     acks_late=True,  # redelivered if the worker dies mid-render (the render is idempotent)
     autoretry_for=(Exception,),
     retry_backoff=2,
@@ -21,7 +22,7 @@ def generate_certificate(certificate_id):
     services.generate_document(certificate_id)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="certificates.sweep_pending", ignore_result=True)
 def sweep_pending_certificates():
     """Periodic (Celery beat): re-enqueue requests stuck in PENDING (lost message, Redis restart)."""
     services.sweep_pending()

@@ -38,9 +38,13 @@ def kill_worker_hard(worker):
     worker.process.wait(timeout=20)
 
 
+HOLD_SETTINGS = "tests.certificates.hold_settings"
+
+
 @pytest.fixture
 def worker_factory(transactional_db, monkeypatch):
-    """Start real workers with extra environment (e.g. the render hold file, a short visibility timeout)."""
+    """Start real workers with extra environment (e.g. a short visibility timeout) and settings module
+    (``HOLD_SETTINGS``: renders block while a file exists, so a test can kill a worker mid-render)."""
     from fascicolo.celery import app
 
     with app.connection_for_write() as conn:
@@ -48,10 +52,10 @@ def worker_factory(transactional_db, monkeypatch):
             conn.default_channel.queue_purge(queue)
     workers = []
 
-    def start(**env):
+    def start(settings_module="fascicolo.test_settings", **env):
         for name, value in env.items():
             monkeypatch.setenv(name, str(value))
-        worker = CeleryWorker().start()
+        worker = CeleryWorker(settings_module=settings_module).start()
         workers.append(worker)
         return worker
 

@@ -24,7 +24,7 @@ from tests.conftest import wait_until
 from tests.helpers import login_resident, smtp_server
 from tests.payments.notifications import signature, succeeded_body
 
-from .conftest import kill_worker_hard
+from .conftest import HOLD_SETTINGS, kill_worker_hard
 
 pytestmark = pytest.mark.worker
 
@@ -41,7 +41,7 @@ def status_of(certificate):
 def test_worker_killed_mid_render_still_ready_exactly_once(worker_factory, client, family, tmp_path):
     hold = tmp_path / "hold"
     hold.touch()
-    worker = worker_factory(CERTIFICATES_TEST_HOLD_FILE=hold)
+    worker = worker_factory(HOLD_SETTINGS, CERTIFICATES_TEST_HOLD_FILE=hold)
     user = login_resident(client, family["head"])
     certificate = request(user, family["head"])
 
@@ -136,7 +136,7 @@ def _forget_broker_connections():
 def test_redis_restarted_with_requests_queued_loses_nothing(broker, worker_factory, client, family, tmp_path):
     hold = tmp_path / "hold"
     hold.touch()
-    worker_factory(CERTIFICATES_TEST_HOLD_FILE=hold, CERTIFICATES_SWEEP_AFTER_SECONDS=0)
+    worker_factory(HOLD_SETTINGS, CERTIFICATES_TEST_HOLD_FILE=hold, CERTIFICATES_SWEEP_AFTER_SECONDS=0)
     user = login_resident(client, family["head"])
     certificates = [request(user, family["head"], kind) for kind in ("residenza", "nascita", "stato_famiglia")]
     # The worker is rendering the first request; the others wait in Redis…

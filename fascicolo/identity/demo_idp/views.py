@@ -5,7 +5,7 @@ authorization request as a **signed request object** verified against the client
 (required for clients registered with a ``jwks_uri``), ``acr`` values SpidL1–L3, PKCE S256 required,
 ``private_key_jwt``, attributes requested with the ``claims`` parameter and released by userinfo as a
 JWT **signed by the provider and encrypted to the client** (RSA-OAEP / A256CBC-HS512, ``cty: JWT``),
-``fiscal_number`` with the ``TINIT-`` prefix. Test knobs (``settings.DEMO_IDP_FAULTS``) make it
+``fiscal_number`` with the ``TINIT-`` prefix. Test knobs (``DEMO_IDP_FAULTS``, in the test settings only) make it
 misbehave in the ways a real provider, or an attacker in the middle, could — so the portal's checks
 can be tested over real HTTP.
 """
@@ -86,7 +86,8 @@ def issuer(request):
 
 
 def faults():
-    return set(settings.DEMO_IDP_FAULTS)
+    # A test setting only (fascicolo/test_settings.py): production settings have no such knob.
+    return set(getattr(settings, "DEMO_IDP_FAULTS", ()))
 
 
 def clock_offset():
