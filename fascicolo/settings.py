@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "fascicolo.dossier",
     "fascicolo.audit",
     "fascicolo.documents",
+    "fascicolo.imports",
     "registry",
     "registry.certificates",
     "payments",
@@ -479,6 +480,11 @@ VERIFY_PDF_MAX_DEPTH = int(env("VERIFY_PDF_MAX_DEPTH", "8"))
 VERIFY_PDF_MAX_PAGES = int(env("VERIFY_PDF_MAX_PAGES", "50"))
 VERIFY_CPU_SECONDS = int(env("VERIFY_CPU_SECONDS", "3"))
 VERIFY_MEMORY_MB = int(env("VERIFY_MEMORY_MB", "512"))
+
+# --- Clerks' imports in the background (fascicolo.imports, docs/imports.md) ---------------------------
+# The largest file a clerk may upload for an import, and how long one import may run in a worker.
+IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(100 * 1024 * 1024)))
+IMPORT_TIME_LIMIT_SECONDS = int(env("IMPORT_TIME_LIMIT_SECONDS", "3600"))
 
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fascicolo.audit.admin_mixins import AuditedAdminMixin
 
-from . import dashboard, reconciliation, services, tari
+from . import dashboard, services, tari
 from .forms import PositionForm, UploadForm
 from .models import (
     Anomaly,
@@ -134,53 +134,27 @@ class DebtPositionAdmin(DebtorAuditedMixin, admin.ModelAdmin):
         return self._page(request, "admin/payments/form.html", {"form": form, "title": _("Nuova posizione debitoria")})
 
     def import_tari(self, request):
+        """Upload the TARI roll; it is imported in the background (fascicolo.imports)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = UploadForm(request.POST or None, request.FILES or None)
-        report = None
-        if request.method == "POST" and form.is_valid():
-            year = form.cleaned_data["year"] or timezone.localdate().year
-            report = tari.import_roll(form.cleaned_data["file"].read(), year, **form.dialect())
-            if report.errors and report.errors[0][0] == 1:  # line 1 is the header: the file as a whole is refused
-                form.add_error("file", report.errors[0][1])
-                report = None
-            else:
-                messages.info(
-                    request,
-                    _("Create %(created)s posizioni, %(skipped)s già presenti, %(bad)s righe errate.")
-                    % {"created": report.created, "skipped": report.skipped, "bad": len(report.errors)},
-                )
-        return self._page(
-            request,
-            "admin/payments/form.html",
-            {"form": form, "title": _("Importa il ruolo TARI"), "report": report, "upload": True},
-        )
+        return self._upload(request, "tari_roll", _("Importa il ruolo TARI"), with_year=True)
 
     def import_flows(self, request):
+        """Upload reporting flows; they are imported and reconciled in the background."""
         if not self.has_change_permission_for_flows(request):
             raise PermissionDenied
+        return self._upload(request, "reporting_flows", _("Importa flussi di rendicontazione"))
+
+    def _upload(self, request, kind, title, with_year=False):
+        from fascicolo.imports.admin import submit_upload
+
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                flows = reconciliation.import_flow_file(form.cleaned_data["file"].read(), **form.dialect())
-            except reconciliation.FlowFileError as exc:
-                form.add_error("file", str(exc))
-            else:
-                try:
-                    counts = reconciliation.reconcile()
-                except NotImplementedError:
-                    messages.warning(request, _("Flussi importati; la riconciliazione richiede PostgreSQL."))
-                    return redirect("admin:payments_reportingflow_changelist")
-                messages.success(
-                    request,
-                    _("%(n)s flussi importati; riconciliazione: %(counts)s") % {"n": len(flows), "counts": counts},
-                )
-                return redirect("admin:payments_anomaly_changelist")
-        return self._page(
-            request,
-            "admin/payments/form.html",
-            {"form": form, "title": _("Importa flussi di rendicontazione"), "upload": True},
-        )
+            options = {**form.dialect(), **({"year": form.cleaned_data["year"]} if with_year else {})}
+            job = submit_upload(request, form, kind, {name: value for name, value in options.items() if value})
+            if job is not None:
+                return redirect("admin:imports_importjob_change", job.pk)
+        return self._page(request, "admin/payments/form.html", {"form": form, "title": title, "upload": True})
 
     def has_change_permission_for_flows(self, request):
         return request.user.has_perm("payments.add_reportingflow")

@@ -14,6 +14,12 @@ class PaymentsConfig(AppConfig):
         from .hooks import payments_due
 
         load()
+        from fascicolo.imports.kinds import register
+
+        from .imports import KINDS
+
+        for kind in KINDS:
+            register(kind)
         sections.register(
             sections.Section("payments", _("Pagamenti"), "payments:index", "it-card", order=50, attention=payments_due)
         )

@@ -14,13 +14,17 @@ from fascicolo.private_paths import ensure_private_dir, open_private
 
 
 def store_private_file(name, data):
-    """Write ``data`` under ``name``: the file ``0600``, the directories made for it ``0700``."""
+    """Write ``data`` under ``name``: the file ``0600``, the directories made for it ``0700``.
+
+    ``data`` is bytes, or an uploaded file (``.chunks()``), copied chunk by chunk, never whole in memory.
+    """
     path = Path(default_storage.path(name))
     ensure_private_dir(Path(default_storage.path("")))
     ensure_private_dir(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open_private(temporary, "wb") as handle:
-        handle.write(data)
+        for chunk in data.chunks() if hasattr(data, "chunks") else (data,):
+            handle.write(chunk)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
