@@ -275,9 +275,9 @@ def test_the_residents_own_logins_are_listed(client, family):
     LoginEvent.objects.create(user=user, fiscal_code=family["head"].fiscal_code, backend="spid-demo", level=2,
                               outcome=LoginOutcome.LOGIN)  # fmt: skip
     page = client.get(reverse("dossier:access_log")).content.decode()
-    assert "spid-demo" in page
+    assert "SPID" in page and "spid-demo" not in page  # the provider's name, not the backend's id
     [login] = client.get("/api/v1/access-log/logins/").json()["results"]
-    assert login["method"] == "spid-demo" and login["level"] == 2
+    assert login["method"] == "SPID" and login["level"] == 2
 
 
 def test_a_clerk_handling_a_correction_request_is_in_the_residents_access_log(client, family):
