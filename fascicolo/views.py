@@ -1,5 +1,7 @@
+from django.contrib import messages
 from django.core.cache import cache
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from registry.models import Household, Person, RegistrationStatus
 
@@ -19,6 +21,9 @@ def _registry_stats():
 
 
 def home(request):
+    # identity.views.logout_view comes back here with ?uscita=1 (cookies are cleared, so no message cookie).
+    if request.GET.get("uscita") == "1" and not request.user.is_authenticated:
+        messages.success(request, _("Sei uscito dall'area personale."))
     return render(request, "home.html", {"registry_stats": _registry_stats()})
 
 

@@ -50,3 +50,33 @@ def start_stamp_payment(user, certificate_id, fiscal_code, return_urls):
         return_urls=return_urls,
         reference=f"{STAMP_REFERENCE_PREFIX}{certificate.pk}",
     )
+
+
+def certificates_paid_by(user, attempt):
+    """The user's certificates whose stamp ``attempt`` pays, for the payment's result page: a list of
+    ``{"title", "ready", "download_url"}`` (``download_url`` only once the certificate is READY, else
+    ``None``). Empty when the attempt pays no certificate's stamp or the certificates app is off; a
+    certificate that is not the user's is left out (``certificates_for`` scopes by holder)."""
+    if not enabled():
+        return []
+    from registry.certificates.selectors import STAMP_REFERENCE_PREFIX, certificates_for, download_url
+    from registry.certificates.states import Status
+
+    from .models import Transfer
+
+    references = (
+        Transfer.objects.filter(option__attempts=attempt)
+        .exclude(stamp_hash="")
+        .values_list("metadata__reference", flat=True)
+    )
+    ids = [
+        int(r.removeprefix(STAMP_REFERENCE_PREFIX)) for r in references if (r or "").startswith(STAMP_REFERENCE_PREFIX)
+    ]
+    return [
+        {
+            "title": certificate.title,
+            "ready": certificate.status == Status.READY,
+            "download_url": download_url(certificate, user) if certificate.status == Status.READY else None,
+        }
+        for certificate in certificates_for(user).filter(pk__in=ids).order_by("pk")
+    ]

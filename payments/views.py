@@ -27,6 +27,7 @@ from . import attempts, certificate_stamps, documents, selectors
 from .gateways import get_gateway
 from .gateways.base import NotificationRefused, ReturnUrls
 from .models import GatewayNotification
+from .states import AttemptStatus
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,13 @@ def result(request, public_id):
     attempt = selectors.attempt_for(fiscal_code_for_user(request.user), public_id)
     if attempt is None:
         raise Http404
-    return render(request, "payments/result.html", {"attempt": attempt, "options": attempt.options.all()})
+    stamped = certificate_stamps.certificates_paid_by(request.user, attempt)
+    # The page polls itself (static/js/poll-region.js) until the outcome is known and, for a paid
+    # stamp, until its certificate is released.
+    waiting = attempt.status in (AttemptStatus.CREATED, AttemptStatus.PENDING)
+    settled = not waiting and not (attempt.status == AttemptStatus.PAID and not all(c["ready"] for c in stamped))
+    context = {"attempt": attempt, "options": attempt.options.all(), "certificates": stamped, "settled": settled}
+    return render(request, "payments/result.html", context)
 
 
 @csrf_exempt

@@ -142,9 +142,14 @@ def not_in_registry(request):
     return render(request, "identity/not_in_registry.html", context)
 
 
+LOGGED_OUT_PARAM = "uscita"
+
+
 @require_POST
 def logout_view(request):
     services.end_resident_session(request)
-    response = redirect("home")
+    # Clear-Site-Data wipes every cookie, a message cookie or a new session's included: the home
+    # page says the logout went through when it is reached with LOGGED_OUT_PARAM.
+    response = redirect(f"{reverse('home')}?{LOGGED_OUT_PARAM}=1")
     response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response

@@ -53,6 +53,7 @@ def test_home_to_spid_to_dossier_and_logout(page, demo_provider, resident):
         page.get_by_role("button", name="Esci").click()
     assert logout.value.all_headers()["clear-site-data"] == '"cache", "cookies", "storage"'
     expect(page.get_by_role("link", name="Accedi all'area personale")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Sei uscito dall'area personale.")
     assert not Session.objects.filter(session_key=key).exists()
     assert [event.outcome for event in LoginEvent.objects.order_by("pk")] == [LoginOutcome.LOGIN, LoginOutcome.LOGOUT]
 

@@ -65,6 +65,42 @@ def test_pay_the_stamp_and_the_certificate_is_released(
     assert certificate.stamp_reference == attempt.receipts.get().receipt_id
 
 
+def test_the_result_page_polls_while_waiting_and_links_the_released_certificate(
+    client, settings, django_capture_on_commit_callbacks, eager_tasks
+):
+    settings.CERTIFICATES_PAID_STAMP_ENABLED = True
+    family = make_family()
+    user = login_resident(client, family["head"])
+    certificate = services.request_certificate(user, person_id=family["head"].pk, kind="residenza")
+    services.generate_document(certificate.pk)
+    client.post(reverse("payments:pay_certificate_stamp", args=[certificate.pk]))
+    attempt = PaymentAttempt.objects.get()
+    result_url = reverse("payments:result", args=[attempt.public_id])
+
+    waiting = client.get(result_url).content.decode()
+    assert 'http-equiv="refresh"' not in waiting
+    assert "data-poll-region" in waiting and "js/poll-region.js" in waiting
+
+    body = succeeded_body(attempt)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/pagamenti/notifiche/simulator/",
+            body,
+            content_type="application/json",
+            headers={SIGNATURE_HEADER: signature(body)},
+        )
+    done = client.get(result_url).content.decode()
+    certificate.refresh_from_db()
+    assert certificate.status == Status.READY
+    assert f"Il certificato «{certificate.title}» è pronto." in done
+    assert 'href="' + reverse("certificates:download", args=["T"]).removesuffix("T/") in done
+    assert "data-poll-region" not in done and "js/poll-region.js" not in done
+
+    other = Client()
+    login_resident(other, make_family("Verdi")["head"])
+    assert other.get(result_url).status_code == 404
+
+
 def test_a_paid_stamp_whose_signal_was_lost_is_released_by_the_sweeper(client, settings):
     settings.CERTIFICATES_PAID_STAMP_ENABLED = True
     family = make_family()
@@ -88,4 +124,3 @@ def test_a_paid_stamp_whose_signal_was_lost_is_released_by_the_sweeper(client, s
     certificate = Certificate.objects.get(pk=certificate.pk)
     assert certificate.status == Status.READY
     assert certificate.stamp_reference == attempt.receipts.get().receipt_id
-    assert release_paid_stamps() == []
