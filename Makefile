@@ -5,7 +5,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 UV := .tools/bin/uv
 PY := .venv/bin/python
 
-.PHONY: run test setup static lint format migrations-check vendor messages schema ci clean
+.PHONY: run test setup peers static lint format migrations-check vendor messages schema ci clean
 
 run: setup ## set everything up, seed the demo municipality once, serve the portal with a Celery worker
 	DEBUG=1 DEMO_MODE=$${DEMO_MODE:-1} $(PY) manage.py migrate --noinput
@@ -13,7 +13,7 @@ run: setup ## set everything up, seed the demo municipality once, serve the port
 	DEBUG=1 DEMO_MODE=$${DEMO_MODE:-1} $(PY) manage.py seed_payments --if-empty
 	DEBUG=1 DEMO_MODE=$${DEMO_MODE:-1} exec scripts/run-dev
 
-test: setup node_modules ## the whole suite, against real PostgreSQL, Redis and Celery workers
+test: setup node_modules peers ## the whole suite, against real PostgreSQL, Redis and Celery workers
 	scripts/with-services $(PY) -m pytest $(PYTEST_ARGS)
 
 setup: .venv/.synced
@@ -24,6 +24,14 @@ $(UV):
 
 .venv/.synced: $(UV) pyproject.toml uv.lock .python-version
 	$(UV) sync --frozen
+	touch $@
+
+peers: var/peers/spid-sp-test/.synced ## outside validators the tests run, each in its own environment (tests/peers/)
+
+# AgID's spid-sp-test conflicts with the project's pins (kombu/celery): its own locked environment.
+var/peers/spid-sp-test/.synced: $(UV) tests/peers/spid-sp-test/pyproject.toml tests/peers/spid-sp-test/uv.lock
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/var/peers/spid-sp-test $(UV) sync --frozen --project tests/peers/spid-sp-test \
+		-p $$(.venv/bin/python -c 'import sys; print(sys._base_executable)')
 	touch $@
 
 node_modules: package.json package-lock.json

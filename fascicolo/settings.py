@@ -385,6 +385,8 @@ if DEMO_IDP_ENABLED or env_bool("TESTING"):
 # Both are published at /accesso/jwks.json. Rotation: docs/identity.md.
 IDENTITY_SIGNING_KEY_FILE = Path(env("IDENTITY_SIGNING_KEY_FILE", VAR_DIR / "identity-signing-key.json"))
 IDENTITY_ENCRYPTION_KEY_FILE = Path(env("IDENTITY_ENCRYPTION_KEY_FILE", VAR_DIR / "identity-encryption-key.json"))
+# xmlsec1, which pysaml2 signs and verifies SAML with (Debian package xmlsec1).
+IDENTITY_XMLSEC_BINARY = env("IDENTITY_XMLSEC_BINARY", "/usr/bin/xmlsec1")
 
 # --- Documents: the municipality's electronic seal (fascicolo.documents, docs/documents.md) --------
 # PEM or DER files. Unset in development/tests/demo: a self-signed pair is generated under var/seal/.

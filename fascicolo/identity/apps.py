@@ -9,6 +9,6 @@ class IdentityConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
-        from .backends import oidc, registry  # noqa: F401  (oidc registers the built-in backend type)
+        from .backends import oidc, registry, saml  # noqa: F401  (oidc and saml register the built-in types)
 
         registry.load()

@@ -56,4 +56,12 @@ def backend_from_env(backend_id, *, demo_client_id, demo_client_secret_value):
         "family_name_claim": get("FAMILY_NAME_CLAIM", ""),
         "birth_date_claim": get("BIRTH_DATE_CLAIM", ""),
         "birth_place_claim": get("BIRTH_PLACE_CLAIM", ""),
+        # SAML (type saml): the provider's metadata, the portal's entity id, certificate and contacts.
+        "idp_metadata_file": get("IDP_METADATA_FILE", ""),
+        "entity_id": get("ENTITY_ID", ""),
+        "key_file": get("KEY_FILE", ""),
+        "cert_file": get("CERT_FILE", ""),
+        "ipa_code": get("IPA_CODE", ""),
+        "contact_email": get("CONTACT_EMAIL", ""),
+        "contact_phone": get("CONTACT_PHONE", ""),
     }

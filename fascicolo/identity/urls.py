@@ -13,4 +13,7 @@ urlpatterns = [
     path("<slug:backend_id>/avvia/", views.start, name="start"),
     path("<slug:backend_id>/ritorno/", views.callback, name="callback"),
     path("<slug:backend_id>/jwks.json", views.jwks, name="jwks"),
+    path("<slug:backend_id>/metadata/", views.saml_metadata, name="saml_metadata"),
+    path("<slug:backend_id>/acs/", views.saml_acs, name="saml_acs"),
+    path("<slug:backend_id>/slo/", views.saml_slo, name="saml_slo"),
 ]

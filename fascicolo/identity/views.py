@@ -7,12 +7,13 @@ records what happened.
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fascicolo.limits import check_resident
 
@@ -88,6 +89,18 @@ def start(request, backend_id):
 @never_cache
 @require_GET
 def callback(request, backend_id):
+    return _returned(request, backend_id)
+
+
+@csrf_exempt  # the identity provider's form posts here; the single-use RelayState binds it to a login
+@never_cache
+@require_POST
+def saml_acs(request, backend_id):
+    """SAML assertion consumer service (HTTP-POST binding)."""
+    return _returned(request, backend_id)
+
+
+def _returned(request, backend_id):
     backend = services.login_backend(backend_id)
     if backend is None:
         raise Http404
@@ -112,6 +125,25 @@ def jwks(request, backend_id):
     if keys is None:
         raise Http404
     return JsonResponse(keys)
+
+
+@require_GET
+def saml_metadata(request, backend_id):
+    """A SAML backend's signed service-provider metadata."""
+    backend = services.login_backend(backend_id)
+    if backend is None or not hasattr(backend, "metadata") or backend.type != "saml":
+        raise Http404
+    return HttpResponse(backend.metadata(), content_type="application/samlmetadata+xml")
+
+
+@csrf_exempt  # posted by the identity provider
+@require_http_methods(["GET", "POST"])
+def saml_slo(request, backend_id):
+    """Single logout from the provider's side: the resident's session here ends too."""
+    if services.login_backend(backend_id) is None:
+        raise Http404
+    services.end_resident_session(request)
+    return redirect("home")
 
 
 @require_GET
