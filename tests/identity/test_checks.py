@@ -111,6 +111,8 @@ def test_backends_come_from_environment_variables(monkeypatch):
         "request_object": True, "userinfo": "signed", "clock_leeway": "60",
         "fiscal_number_claim": "nin", "fiscal_number_format": "tinit-any-case",
         "given_name_claim": "", "family_name_claim": "", "birth_date_claim": "", "birth_place_claim": "",
+        "idp_metadata_file": "", "entity_id": "", "key_file": "", "cert_file": "", "ipa_code": "",
+        "contact_email": "", "contact_phone": "",
     }  # fmt: skip
     demo = backend_from_env("spid-demo", demo_client_id="d", demo_client_secret_value="ds")
     assert (demo["is_demo"], demo["issuer"], demo["client_id"]) == (True, "self", "d")
