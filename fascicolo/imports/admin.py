@@ -92,8 +92,10 @@ class ImportJobAdmin(admin.ModelAdmin):
         return [status, rejects, *super().get_urls()]
 
     def _job(self, request, pk):
-        job = get_object_or_404(self.get_queryset(request), pk=pk)
-        return job
+        # The admin routes a change page's id as text: anything but a number is no job (404, not 500).
+        if not str(pk).isdecimal():
+            raise Http404
+        return get_object_or_404(self.get_queryset(request), pk=pk)
 
     def add_view(self, request, form_url="", extra_context=None):
         available = kinds.kinds_for(request.user)

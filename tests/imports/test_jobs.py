@@ -129,3 +129,9 @@ def test_residents_are_imported_from_the_imports_page(client, tmp_path):
     job.refresh_from_db()
     assert job.rejected == 1 and Person.objects.count() == len(GOOD)
     assert job.summary["Righe importate"] == len(GOOD)
+
+
+@pytest.mark.django_db
+def test_a_job_address_that_is_not_a_number_is_not_found(client):
+    login_clerk(client)
+    assert client.get(reverse("admin:imports_importjob_change", args=["x"])).status_code == 404
