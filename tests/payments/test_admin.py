@@ -73,6 +73,17 @@ def test_dashboard_shows_payments_and_needs_its_permission(client):
     assert "Sanzioni e multe" in page and "123,45 €" in page and "<svg" in page
 
 
+def test_the_admin_index_and_the_payments_section_link_the_dashboard(client):
+    dashboard = f'href="{reverse("admin:payments_dashboard")}"'
+    login_clerk(client, "semplice", superuser=False)
+    assert dashboard not in client.get(reverse("admin:index")).content.decode()
+    client.logout()
+    login_clerk(client, "cassa")
+    assert dashboard in client.get(reverse("admin:index")).content.decode()
+    assert dashboard in client.get(reverse("admin:app_list", args=["payments"])).content.decode()
+    assert dashboard not in client.get(reverse("admin:app_list", args=["auth"])).content.decode()
+
+
 def test_a_clerk_reading_a_position_appears_in_the_debtors_access_log(client):
     from fascicolo.audit.purpose import SESSION_KEY as PURPOSE_SESSION_KEY
     from fascicolo.audit.services import entries_for_person
