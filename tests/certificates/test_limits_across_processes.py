@@ -30,7 +30,8 @@ def test_fifty_requests_in_two_seconds_across_two_web_processes(family):
     csrf = secrets.token_hex(16)  # a CSRF secret of 32 characters, as Django's cookie holds
     env = {"LIMIT_CERTIFICATE_REQUESTS": f"{RATE}/h", "LIMIT_CERTIFICATES_PENDING": "100"}
 
-    with web_server(threads=8, **env) as (first, _pid1), web_server(threads=8, **env) as (second, _pid2):
+    # As many threads as database connections (DATABASE_POOL_MAX=4): no request waits for the pool.
+    with web_server(threads=4, **env) as (first, _pid1), web_server(threads=4, **env) as (second, _pid2):
 
         def request(index):
             base = (first, second)[index % 2]
