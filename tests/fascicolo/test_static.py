@@ -46,13 +46,3 @@ def test_pages_render_with_the_manifest_names(manifest_static_root, client):
         html = response.content.decode()
         assert f"/static/{manifest['vendor/bootstrap-italia/css/fonts.css']}" in html
         assert f"/static/{manifest['vendor/bootstrap-italia/js/bootstrap-italia.bundle.min.js']}" in html
-
-
-def test_pages_name_their_icon_so_browsers_do_not_ask_for_a_missing_favicon_ico(manifest_static_root, client):
-    # Without a <link rel="icon"> every browser requests /favicon.ico, a 404 (and a console error) on each visit.
-    manifest = json.loads((manifest_static_root / "staticfiles.json").read_text())["paths"]
-    icon = manifest["img/favicon.svg"]
-    assert (manifest_static_root / icon).read_text().startswith("<svg")
-    for path in ("/", "/accesso/", "/verify/"):
-        html = client.get(path).content.decode()
-        assert f'<link rel="icon" href="/static/{icon}" type="image/svg+xml">' in html, path
