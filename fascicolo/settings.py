@@ -5,6 +5,7 @@ configuration table. Production is ``DEBUG`` off plus a real ``SECRET_KEY``, ``A
 ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``.
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "fascicolo.audit",
     "fascicolo.documents",
     "fascicolo.imports",
+    "fascicolo.admission",
     "registry",
     "registry.certificates",
     "payments",
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "fascicolo.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session and auth middleware: the waiting room is served from Redis alone (docs/reliability.md).
+    "fascicolo.admission.middleware.AdmissionMiddleware",
     # Outside the session and auth middleware, so it sees who the request was from (docs/dossier.md).
     "fascicolo.privacy.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -457,6 +461,18 @@ AUDIT_HMAC_KEY_FILE = env(
 # and who receives it by e-mail (comma-separated, optional).
 AUDIT_ANCHOR_FILE = env("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.log"))
 AUDIT_ANCHOR_EMAILS = env_list("AUDIT_ANCHOR_EMAILS")
+
+# --- Admission control and the waiting room (fascicolo/admission, docs/reliability.md section 4) -----
+# Residents admitted at once (0 = no limit); an operator changes it live from the admin.
+ADMISSION_CAPACITY = int(env("ADMISSION_CAPACITY", "0"))
+# Seconds an admitted resident keeps the admission after their last request (survives a slow login).
+ADMISSION_WINDOW_SECONDS = int(env("ADMISSION_WINDOW_SECONDS", "1200"))
+# Scheduled opening (ISO 8601 with offset, e.g. 2026-04-01T09:00:00+02:00): earlier arrivals are shuffled.
+ADMISSION_OPENS_AT = (
+    int(datetime.datetime.fromisoformat(env("ADMISSION_OPENS_AT")).timestamp()) if env("ADMISSION_OPENS_AT") else 0
+)
+ADMISSION_PATHS = env_list("ADMISSION_PATHS", "/accesso/,/area-personale/,/sessione/")
+ADMISSION_REDIS_PREFIX = env("ADMISSION_REDIS_PREFIX", "fascicolo:admission:")
 
 # --- Limits on costly actions (fascicolo/limits.py) ------------------------------------------------
 # Rates in django-ratelimit's notation ("20/h", "5/10m"), counted in the cache (Redis) and so shared
