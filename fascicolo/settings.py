@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "fascicolo.observability.RequestIdMiddleware",
+    # Refuses at once (503 + Retry-After) what this process cannot start now (docs/reliability.md).
+    "fascicolo.admission.shedding.LoadSheddingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "fascicolo.headers.PermissionsPolicyMiddleware",
@@ -472,6 +474,8 @@ ADMISSION_OPENS_AT = (
     int(datetime.datetime.fromisoformat(env("ADMISSION_OPENS_AT")).timestamp()) if env("ADMISSION_OPENS_AT") else 0
 )
 ADMISSION_PATHS = env_list("ADMISSION_PATHS", "/accesso/,/area-personale/,/sessione/")
+# Requests in flight in one process above which the next gets the 503 page at once (0 = off).
+SHEDDING_MAX_IN_FLIGHT = int(env("SHEDDING_MAX_IN_FLIGHT", "0"))
 ADMISSION_REDIS_PREFIX = env("ADMISSION_REDIS_PREFIX", "fascicolo:admission:")
 
 # --- Limits on costly actions (fascicolo/limits.py) ------------------------------------------------

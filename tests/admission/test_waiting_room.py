@@ -139,12 +139,13 @@ def test_pre_opening_cohort_is_shuffled_then_served_before_later_arrivals():
 
 def test_cohorts_are_shuffled_differently_at_each_opening():
     first_places = set()
+    start = int(time.time())
     for round_ in range(8):
         queue.set_live(capacity=1, opens_at=int(time.time()) + 3600)
         tokens = [f"round-{round_}-{i}" for i in range(10)]
         for token in tokens:
             queue.place(token)
-        queue.set_live(capacity=1, opens_at=int(time.time()) - 1 - round_)
+        queue.set_live(capacity=1, opens_at=start - 1 - round_)  # a distinct opening each round
         queue.place(tokens[0])
         numbers = [int(queue.client().get(queue._key("t:" + token))) for token in tokens]
         first_places.add(numbers.index(min(numbers)))
