@@ -473,9 +473,12 @@ ADMISSION_WINDOW_SECONDS = int(env("ADMISSION_WINDOW_SECONDS", "1200"))
 ADMISSION_OPENS_AT = (
     int(datetime.datetime.fromisoformat(env("ADMISSION_OPENS_AT")).timestamp()) if env("ADMISSION_OPENS_AT") else 0
 )
-ADMISSION_PATHS = env_list("ADMISSION_PATHS", "/accesso/,/area-personale/,/sessione/")
+# Shell patterns (fnmatch) of the gated paths: the login page and its start, the area personale.
+ADMISSION_PATHS = env_list("ADMISSION_PATHS", "/accesso/,/accesso/*/avvia/,/area-personale/*,/sessione/*")
 # Requests in flight in one process above which the next gets the 503 page at once (0 = off).
 SHEDDING_MAX_IN_FLIGHT = int(env("SHEDDING_MAX_IN_FLIGHT", "0"))
+# Seconds the waiting room waits for Redis before admitting (it fails open, docs/reliability.md).
+ADMISSION_REDIS_TIMEOUT = float(env("ADMISSION_REDIS_TIMEOUT", "2"))
 ADMISSION_REDIS_PREFIX = env("ADMISSION_REDIS_PREFIX", "fascicolo:admission:")
 
 # --- Limits on costly actions (fascicolo/limits.py) ------------------------------------------------

@@ -2,8 +2,10 @@
 
 Placed before the session and authentication middleware: a resident who is not admitted gets the
 waiting room, rendered from Redis alone — no database query, no session read or write — so it stays
-fast when the database is saturated. Only the paths in ``ADMISSION_PATHS`` (the login and the area
-personale) are gated; clerks (``/admin/``, ``/personale/``), probes, payment notifications, the
+fast when the database is saturated. Only the paths matching ``ADMISSION_PATHS`` (shell patterns: the
+login page, the start of a login, the area personale) are gated; the return from the identity
+provider (a cross-site POST for SAML, which carries no SameSite=Lax cookie) and the endpoints
+providers fetch (metadata, JWKS) are not; clerks (``/admin/``, ``/personale/``), probes, payment notifications, the
 public verification pages, static files and the home page never are.
 
 With capacity 0 (the default) the room is open and sets no cookie. When Redis cannot answer the
@@ -11,6 +13,7 @@ middleware admits (fails open): sessions live in PostgreSQL, so residents can ke
 load shedding below it still protects the processes; a 500 is never the answer.
 """
 
+import fnmatch
 import logging
 
 import redis
@@ -55,7 +58,7 @@ class AdmissionMiddleware:
 
     @staticmethod
     def _gated(path):
-        return any(path.startswith(prefix) for prefix in settings.ADMISSION_PATHS)
+        return any(fnmatch.fnmatchcase(path, pattern) for pattern in settings.ADMISSION_PATHS)
 
 
 def _status(data):

@@ -2,9 +2,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class NoRows(models.Manager):
+    """There is no table: every query is empty without asking the database."""
+
+    def get_queryset(self):
+        return super().get_queryset().none()
+
+
 class WaitingRoom(models.Model):
     """No table: the waiting room's live settings are in Redis (``queue.py``). The model exists so
     that the admin lists the page and the permission ``admission.operate_waiting_room`` exists."""
+
+    objects = NoRows()
 
     class Meta:
         managed = False

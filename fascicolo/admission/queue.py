@@ -107,7 +107,8 @@ def client():
     """The Redis connection of this process (short timeouts: the waiting room must not hang)."""
     global _client
     if _client is None:
-        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5)
+        timeout = settings.ADMISSION_REDIS_TIMEOUT
+        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout)
     return _client
 
 

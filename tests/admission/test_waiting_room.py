@@ -158,7 +158,16 @@ def test_clerks_probes_notifications_verification_and_static_bypass_the_room(db)
     Client().get(PORTAL)
     visitor = Client()
     assert state(visitor.get(PORTAL)) == "waiting"
-    for path in ("/healthz", "/admin/login/", "/personale/login/", "/verify/", "/pagamenti/notifiche/x/", "/"):
+    for path in (
+        "/healthz",
+        "/admin/login/",
+        "/personale/login/",
+        "/verify/",
+        "/pagamenti/notifiche/x/",
+        "/",
+        "/accesso/jwks.json",
+        "/accesso/spid/acs/",
+    ):
         response = visitor.get(path)
         assert "X-Waiting-Room" not in response, path
 
@@ -168,7 +177,7 @@ def test_admitted_resident_keeps_admission_across_a_failed_login(db):
     resident, other = arrive(2)
     assert state(resident.get("/accesso/")) == "admitted"
     assert state(other.get("/accesso/")) == "waiting"
-    resident.get("/accesso/errore-inesistente/")  # back from the identity provider, whatever happened
+    resident.get("/accesso/spid-demo/ritorno/?error=access_denied")  # back from the identity provider, failed
     assert state(resident.get("/accesso/")) == "admitted"
 
 
