@@ -9,7 +9,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -80,7 +79,6 @@ class WaitingRoomAdmin(admin.ModelAdmin):
             "title": _("Sala d'attesa"),
             "form": form,
             "admitted": admitted,
-            "now": timezone.now(),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admission/admin_waiting_room.html", context)

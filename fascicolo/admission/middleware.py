@@ -10,7 +10,7 @@ public verification pages, static files and the home page never are.
 
 With capacity 0 (the default) the room is open and sets no cookie. When Redis cannot answer the
 middleware admits (fails open): sessions live in PostgreSQL, so residents can keep working, and the
-load shedding below it still protects the processes; a 500 is never the answer.
+load shedding in front of it (``shedding.py``) still protects the processes; a 500 is never the answer.
 """
 
 import fnmatch
