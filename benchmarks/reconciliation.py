@@ -67,10 +67,10 @@ REVISED = f"((g % {DAYS}) * {PSPS} + g % {PSPS}) % 20 = 0"
 GENERATE = [
     """INSERT INTO payments_debtposition (id, iupd, debtor_type, debtor_fiscal_code, debtor_name, debtor_email,
         debtor_address, category, subject, status, switch_to_expired, publish_date, payment_date, created_at,
-        updated_at)
+        updated_at, notice_file, notice_sha256)
         SELECT g, 'BENCH-' || g, 'F', 'BNCNNA85C52F205J', 'Resident ' || g, '', '',
                CASE g % 5 WHEN 0 THEN 'TARI' WHEN 1 THEN 'STAMP' ELSE 'OTHER' END, 'Benchmark', 'PAID', false,
-               now(), now(), now(), now()
+               now(), now(), now(), now(), '', ''
         FROM generate_series(1, %(n)s) AS g""",
     f"""INSERT INTO payments_paymentoption (id, position_id, installment_number, iuv, notice_number, amount_cents,
         due_date, description, status)
@@ -93,10 +93,10 @@ GENERATE = [
                'Imposta di bollo', '{{}}'::jsonb, 'UNREPORTED'
         FROM generate_series(1, %(n)s, 5) AS g""",
     f"""INSERT INTO payments_receipt (id, receipt_id, option_id, iuv, notice_number, outcome, amount_cents, psp_id,
-        psp_name, payment_datetime, payload, created_at)
+        psp_name, payment_datetime, payload, created_at, file_name, sha256)
         SELECT g, 'IUR' || g, g, {IUV}, '3' || {IUV}, 'OK', {BASE} + CASE WHEN g % 5 = 1 THEN 1600 ELSE 0 END,
                'PSP' || (g % {PSPS}), 'PSP', timestamptz '2025-01-01 10:00+00' + (g % {DAYS}) * interval '1 day',
-               '{{}}', now()
+               '{{}}', now(), '', ''
         FROM generate_series(1, %(n)s) AS g""",
     """INSERT INTO payments_receipttransfer (receipt_id, transfer_id, index, amount_cents)
         SELECT t.option_id, t.id, t.index, t.amount_cents FROM payments_transfer AS t""",
