@@ -29,6 +29,21 @@ class VerifiedIdentity:
     birth_place: str = ""
 
 
+# The refusals every backend shares (level, fiscal number, attribute mapping), one wording for all.
+CLAIM_MESSAGES = {
+    "acr": _("L'accesso è avvenuto con un livello di sicurezza inferiore a quello richiesto."),
+    "fiscal_number_missing": _("Il gestore dell'identità non ha comunicato il codice fiscale."),
+    "fiscal_number_invalid": _("Il codice fiscale comunicato dal gestore dell'identità non è valido."),
+    "fiscal_number_format": _(
+        "Il gestore dell'identità ha comunicato il codice fiscale in un formato non previsto per questo portale. "
+        "Contatta il Comune."
+    ),
+    "attribute_invalid": _(
+        "Il gestore dell'identità ha comunicato i dati anagrafici in un formato non previsto. Contatta il Comune."
+    ),
+}
+
+
 class LoginFailed(Exception):
     """A login that must not proceed.
 

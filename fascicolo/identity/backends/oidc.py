@@ -37,7 +37,7 @@ from joserfc.jwt import JWTClaimsRegistry
 
 from .. import backchannel, keys
 from ..loa import LoA
-from .base import ConfigProblem, IdentityBackend, LoginFailed, VerifiedIdentity
+from .base import CLAIM_MESSAGES, ConfigProblem, IdentityBackend, LoginFailed, VerifiedIdentity
 from .claims import SPID_FISCAL_NUMBER_CLAIM, TINIT_PREFIX, ClaimMapping, ClaimProblem
 from .registry import register
 
@@ -91,16 +91,7 @@ MESSAGES = {
         "Il gestore dell'identità ha inviato i tuoi dati senza la protezione richiesta (firma e cifratura): "
         "per sicurezza l'accesso è stato interrotto."
     ),
-    "acr": _("L'accesso è avvenuto con un livello di sicurezza inferiore a quello richiesto."),
-    "fiscal_number_missing": _("Il gestore dell'identità non ha comunicato il codice fiscale."),
-    "fiscal_number_invalid": _("Il codice fiscale comunicato dal gestore dell'identità non è valido."),
-    "fiscal_number_format": _(
-        "Il gestore dell'identità ha comunicato il codice fiscale in un formato non previsto per questo portale. "
-        "Contatta il Comune."
-    ),
-    "attribute_invalid": _(
-        "Il gestore dell'identità ha comunicato i dati anagrafici in un formato non previsto. Contatta il Comune."
-    ),
+    **CLAIM_MESSAGES,
 }
 
 

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from ..loa import LoA
-from .base import ConfigProblem, IdentityBackend, LoginFailed, VerifiedIdentity
+from .base import CLAIM_MESSAGES, ConfigProblem, IdentityBackend, LoginFailed, VerifiedIdentity
 from .claims import ClaimMapping, ClaimProblem
 from .registry import register
 
@@ -64,18 +64,9 @@ MESSAGES = {
     "state": _("La richiesta di accesso non è valida o è già stata usata. Ricomincia l'accesso."),
     "response": _("La risposta del gestore dell'identità non è valida per questo portale."),
     "cancelled": _("L'accesso è stato annullato presso il gestore dell'identità."),
-    "acr": _("L'accesso è avvenuto con un livello di sicurezza inferiore a quello richiesto."),
     "replay": _("Questa risposta del gestore dell'identità è già stata usata. Ricomincia l'accesso."),
     "provider_unreachable": _("Il gestore dell'identità non è configurato correttamente. Contatta il Comune."),
-    "fiscal_number_missing": _("Il gestore dell'identità non ha comunicato il codice fiscale."),
-    "fiscal_number_invalid": _("Il codice fiscale comunicato dal gestore dell'identità non è valido."),
-    "fiscal_number_format": _(
-        "Il gestore dell'identità ha comunicato il codice fiscale in un formato non previsto per questo portale. "
-        "Contatta il Comune."
-    ),
-    "attribute_invalid": _(
-        "Il gestore dell'identità ha comunicato i dati anagrafici in un formato non previsto. Contatta il Comune."
-    ),
+    **CLAIM_MESSAGES,
 }
 
 
