@@ -7,10 +7,14 @@ import redis
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from fascicolo.audit.models import AccessAction
+from fascicolo.audit.services import record_access
 
 from . import queue
 from .models import WaitingRoom
@@ -62,16 +66,7 @@ class WaitingRoomAdmin(admin.ModelAdmin):
             initial, admitted = {"capacity": 0}, None
         form = WaitingRoomForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
-            opens_at = form.cleaned_data["opens_at"]
-            queue.set_live(
-                capacity=form.cleaned_data["capacity"], opens_at=int(opens_at.timestamp()) if opens_at else 0
-            )
-            logger.warning(
-                "waiting room changed by %s: capacity=%s opens_at=%s",
-                request.user.get_username(),
-                form.cleaned_data["capacity"],
-                opens_at.isoformat() if opens_at else "-",
-            )
+            self._change(request, before=initial, after=form.cleaned_data)
             self.message_user(request, _("Sala d'attesa aggiornata: vale subito per tutti i server."))
             return redirect(request.path)
         context = {
@@ -82,3 +77,36 @@ class WaitingRoomAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admission/admin_waiting_room.html", context)
+
+    @staticmethod
+    def _change(request, *, before, after):
+        """Apply the operator's values and record who changed what (old → new) in the access log.
+
+        The entry is written first, in a transaction that the Redis write closes: if Redis refuses
+        the change, the entry is rolled back (and the operator gets the 503 page), so the log never
+        records a change that did not happen.
+        """
+        opens_at = after["opens_at"]
+        fields = {
+            name: {"old": before.get(name), "new": after[name]}
+            for name in ("capacity", "opens_at")
+            if before.get(name) != after[name]
+        }
+        with transaction.atomic():
+            if fields:
+                record_access(
+                    actor=request.user,
+                    subject=None,
+                    action=AccessAction.CHANGE,
+                    obj=WaitingRoom,
+                    changes={"fields": fields},
+                    request=request,
+                    description=str(WaitingRoom._meta.verbose_name),
+                )
+            queue.set_live(capacity=after["capacity"], opens_at=int(opens_at.timestamp()) if opens_at else 0)
+        logger.warning(
+            "waiting room changed by %s: capacity=%s opens_at=%s",
+            request.user.get_username(),
+            after["capacity"],
+            opens_at.isoformat() if opens_at else "-",
+        )

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from fascicolo.admission import queue, tickets
 from fascicolo.admission.middleware import STATUS_PATH
+from fascicolo.audit.models import AccessAction, AccessLogEntry
+from fascicolo.audit.services import verify_chain
 from tests.staff.conftest import password_login, second_factor, totp_code
 
 from .conftest import arrive, token_of
@@ -209,6 +211,37 @@ def test_operator_changes_capacity_and_opening_from_the_admin(operator, opens):
     assert response.status_code == 302
     assert queue.capacity() == 250
     assert queue.opens_at() == (int(timezone.make_aware(opens).timestamp()) if opens else 0)
+
+
+def test_operator_changes_are_recorded_in_the_access_log_with_old_and_new_values(operator, enrolled_clerk):
+    user = enrolled_clerk[0]
+    opens = datetime.datetime(2026, 4, 1, 9, 0)
+    operator.post("/admin/admission/waitingroom/", {"capacity": 250, "opens_at": opens.strftime("%Y-%m-%dT%H:%M")})
+    operator.post("/admin/admission/waitingroom/", {"capacity": 400, "opens_at": opens.strftime("%Y-%m-%dT%H:%M")})
+    operator.post("/admin/admission/waitingroom/", {"capacity": 400, "opens_at": opens.strftime("%Y-%m-%dT%H:%M")})
+
+    entries = list(AccessLogEntry.objects.filter(object_model="admission.waitingroom").order_by("sequence"))
+    assert len(entries) == 2  # saving the same values again changes nothing and records nothing
+    first, second = entries
+    assert (first.actor_id, first.action, first.subject_id) == (user.pk, AccessAction.CHANGE, None)
+    assert first.timestamp <= second.timestamp <= timezone.now()
+    assert first.changes == {
+        "fields": {
+            "capacity": {"old": 0, "new": 250},
+            "opens_at": {"old": None, "new": timezone.make_aware(opens).isoformat()},
+        }
+    }
+    assert second.changes == {"fields": {"capacity": {"old": 250, "new": 400}}}
+    assert verify_chain().ok
+
+
+def test_a_change_redis_cannot_take_is_not_recorded(operator, monkeypatch):
+    monkeypatch.setattr(queue, "_client", redis.Redis(port=1, socket_connect_timeout=0.2))
+    operator.raise_request_exception = False
+    response = operator.post("/admin/admission/waitingroom/", {"capacity": 250, "opens_at": ""})
+    monkeypatch.undo()  # before the room's fixture cleans the real Redis
+    assert response.status_code == 503
+    assert not AccessLogEntry.objects.filter(object_model="admission.waitingroom").exists()
 
 
 def test_clerk_without_the_permission_cannot_operate_the_room(clerk, client):
