@@ -293,6 +293,9 @@ MFA_TOTP_TOLERANCE = 1  # one 30 s step either side: phones' clocks drift
 ACCOUNT_RATE_LIMITS = {"login_failed": env("STAFF_LOGIN_FAILED_LIMITS", "20/15m/ip,5/15m/key")}
 # Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: use REMOTE_ADDR).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+# Seconds after a sign-in or a reauthentication during which allauth does not ask the password again
+# before a second-factor change (StaffAccountAdapter.is_reauthentication_required).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = int(env("STAFF_REAUTHENTICATION_TIMEOUT", "300"))
 
 # --- Session lifetime (docs/staff-auth.md) --------------------------------------------------------
 SESSION_IDLE_TIMEOUT = int(env("SESSION_IDLE_TIMEOUT", "900"))

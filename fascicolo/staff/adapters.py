@@ -1,10 +1,13 @@
 """allauth adapters: password login is for clerks only, and never opens a signup."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.urls import reverse
+
+from .second_factor import signed_in_recently
 
 
 class StaffAccountAdapter(DefaultAccountAdapter):
@@ -23,6 +26,15 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         # allauth keys the per-account counter by the host name too; a portal reached under two
         # names (or two ports) would then allow the attempts twice. The account alone is the key.
         return "staff-login:" + credentials.get("username", "").strip().lower()
+
+    def is_reauthentication_required(self, *, app, **kwargs):
+        # allauth counts only an explicit reauthentication as recent, so a clerk who has just typed
+        # the password (and the code) would be asked for it again on the very next page, the TOTP
+        # enrolment. The sign-in itself counts for ACCOUNT_REAUTHENTICATION_TIMEOUT seconds.
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = context.request
+        return request is None or not signed_in_recently(request)
 
     def get_login_redirect_url(self, request):
         return reverse("admin:index")

@@ -5,11 +5,13 @@ factor: a TOTP code or a recovery code at login, or the TOTP code that proved th
 strong identity login (SPID/CIE at level 2 or higher) is itself multi-factor and counts too.
 """
 
+import time
 from urllib.parse import urlencode
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import JsonResponse
@@ -47,6 +49,14 @@ def session_passed_second_factor(request):
         return True
     loa = session_loa(request)
     return loa is not None and loa >= LoA.L2
+
+
+def signed_in_recently(request):
+    """Whether the session's latest authentication step (password, code, reauthentication, enrolment)
+    is less than ``ACCOUNT_REAUTHENTICATION_TIMEOUT`` seconds old, per allauth's records."""
+    records = get_authentication_records(request, request.user) if request.user.is_authenticated else []
+    latest = max((record.get("at", 0) for record in records), default=0)
+    return time.time() - latest < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
 
 
 def has_second_factor(user):

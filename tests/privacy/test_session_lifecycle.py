@@ -67,7 +67,7 @@ def test_a_clerks_session_id_changes_when_enrolling_the_second_factor():
     client = Client()
     clerk = make_clerk()
     password_login(client, clerk.username)
-    open_enrolment(client)  # reauthenticates with the password: a new id already
+    open_enrolment(client)
     before = client.cookies["sessionid"].value
     secret = client.session["mfa.totp.secret"]
     client.post("/personale/2fa/totp/activate/", {"code": totp_code(secret)})

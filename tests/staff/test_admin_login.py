@@ -166,3 +166,43 @@ def test_an_api_call_from_a_session_without_second_factor_is_refused_plainly(cli
 def test_keep_alive_works_during_enrolment(client, clerk):
     password_login(client, clerk.username)
     assert client.post("/sessione/rinnova/", headers={"accept": "application/json"}).status_code == 200
+
+
+def _age_authentication_records(client, seconds):
+    """Moves the session's sign-in records ``seconds`` into the past, as if that time had gone by."""
+    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {**record, "at": record["at"] - seconds} for record in session[AUTHENTICATION_METHODS_SESSION_KEY]
+    ]
+    session.save()
+
+
+def test_right_after_the_password_the_enrolment_does_not_ask_for_it_again(client, clerk, settings):
+    password_login(client, clerk.username)
+    response = client.get("/personale/2fa/totp/activate/")
+    assert response.status_code == 200
+    assert "Ti sei collegato con successo" in response.text
+    assert 'name="password"' not in response.text
+    assert "Configura l'app di autenticazione" in response.text
+
+    # Past the window, a change of the second factor asks for the password again, as allauth does.
+    _age_authentication_records(client, settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 1)
+    response = client.get("/personale/2fa/totp/activate/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/personale/reauthenticate/")
+
+
+def test_right_after_password_and_code_the_recovery_codes_open_without_the_password(client, enrolled_clerk, settings):
+    user, secret, codes = enrolled_clerk
+    password_login(client, user.username)
+    second_factor(client, totp_code(secret))
+    response = client.get("/personale/2fa/recovery-codes/")
+    assert response.status_code == 200
+    assert codes[1] in response.text
+
+    _age_authentication_records(client, settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 1)
+    response = client.get("/personale/2fa/recovery-codes/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/personale/reauthenticate/")
