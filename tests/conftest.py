@@ -67,10 +67,11 @@ def database_url_for_subprocess():
 class CeleryWorker:
     """A real ``celery worker`` process consuming this run's queues."""
 
-    def __init__(self, queues=("default", "pdf"), concurrency=1, settings_module="fascicolo.test_settings"):
+    def __init__(self, queues=("default", "pdf"), concurrency=1, settings_module="fascicolo.test_settings", env=None):
         self.queues = queues
         self.concurrency = concurrency
         self.settings_module = settings_module
+        self.env = env or {}  # over the suite's database and Redis (a private server's, say)
         self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
         self.process = None
         self.output = []
@@ -83,6 +84,7 @@ class CeleryWorker:
             "DATABASE_URL": database_url_for_subprocess(),
             "REDIS_URL": settings.REDIS_URL,
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            **self.env,
         }
         command = [
             sys.executable, "-m", "celery", "-A", "fascicolo", "worker",
@@ -121,15 +123,110 @@ class CeleryWorker:
 @pytest.fixture
 def celery_worker(transactional_db):
     """A real worker for one test; the test's data is committed so the worker can read it."""
-    from fascicolo.celery import app
-
     # Messages left by an earlier test's worker must not leak into this one.
-    with app.connection_for_write() as conn:
-        for queue in ("default", "pdf"):
-            conn.default_channel.queue_purge(queue)
+    _purge_queues()
     worker = CeleryWorker().start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+def private_storage(tmp_path_factory, settings, monkeypatch):
+    """This test's documents in a directory of their own, for this process and the workers it starts:
+    ids restart with every test database, and var/private is shared with development."""
+    root = tmp_path_factory.mktemp("private")
+    monkeypatch.setenv("PRIVATE_STORAGE_ROOT", str(root))
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": root}},
+    }
+    return root
+
+
+def child_pids(pid):
+    """The direct children of a process (the prefork pool of a celery worker), from /proc."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children.extend(int(child) for child in (task / "children").read_text().split())
+    return children
+
+
+def kill_worker_hard(worker):
+    """SIGKILL the worker's pool children and then the worker itself: nothing gets acknowledged or
+    requeued on the way out, as when a machine dies."""
+    import signal
+
+    for pid in child_pids(worker.process.pid):
+        os.kill(pid, signal.SIGKILL)
+    worker.process.send_signal(signal.SIGKILL)
+    worker.process.wait(timeout=20)
+
+
+# Workers started with this settings module block in one function while a file exists
+# (tests/hold_settings.py), so that a test can kill them mid-task.
+HOLD_SETTINGS = "tests.hold_settings"
+
+
+def _purge_queues():
+    from fascicolo.celery import app
+
+    with app.connection_for_write() as conn:
+        for queue in ("default", "pdf"):
+            conn.default_channel.queue_purge(queue)
+
+
+@pytest.fixture
+def worker_factory(transactional_db, monkeypatch):
+    """Start real workers with extra environment (e.g. a short visibility timeout) and settings module
+    (``HOLD_SETTINGS``: a function blocks while a file exists, so a test can kill a worker mid-task)."""
+    _purge_queues()
+    workers = []
+
+    def start(settings_module="fascicolo.test_settings", queues=("default", "pdf"), **env):
+        for name, value in env.items():
+            monkeypatch.setenv(name, str(value))
+        worker = CeleryWorker(queues=queues, settings_module=settings_module).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis of this test's own (``tests/throwaway.py``), without persistence like the suite's, that
+    the test may stop and start again; never the machine's."""
+    from tests.throwaway import PrivateRedis
+
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    redis = PrivateRedis(directory).start()
+    yield redis
+    redis.stop()
+
+
+@pytest.fixture
+def broker(private_redis, settings):
+    """Point this process's Celery app, and the workers it starts, at the private Redis."""
+    from fascicolo.celery import app
+
+    # Read first: the app's configuration reads Django's settings through until it is overridden.
+    original = app.conf.broker_url
+    settings.CELERY_BROKER_URL = private_redis.url()
+    app.conf.broker_url = private_redis.url()
+    _forget_broker_connections(app)
+    yield private_redis
+    app.conf.broker_url = original
+    _forget_broker_connections(app)
+
+
+def _forget_broker_connections(app):
+    # The connection and producer pools were built for the suite's Redis by earlier tests; Celery
+    # drops them the same way after a fork.
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture(scope="session")

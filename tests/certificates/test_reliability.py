@@ -1,10 +1,7 @@
 """Nothing lost, nothing twice: a worker killed mid-render, and messages lost from the broker."""
 
 import hashlib
-import socket
-import subprocess
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
@@ -20,11 +17,9 @@ from registry.certificates import services
 from registry.certificates.models import Certificate, StampExemption
 from registry.certificates.states import Status
 from registry.certificates.tasks import release_paid_stamps, sweep_pending_certificates
-from tests.conftest import wait_until
+from tests.conftest import HOLD_SETTINGS, kill_worker_hard, wait_until
 from tests.helpers import login_resident, smtp_server
 from tests.payments.notifications import signature, succeeded_body
-
-from .conftest import HOLD_SETTINGS, kill_worker_hard
 
 pytestmark = pytest.mark.worker
 
@@ -41,7 +36,7 @@ def status_of(certificate):
 def test_worker_killed_mid_render_still_ready_exactly_once(worker_factory, client, family, tmp_path):
     hold = tmp_path / "hold"
     hold.touch()
-    worker = worker_factory(HOLD_SETTINGS, CERTIFICATES_TEST_HOLD_FILE=hold)
+    worker = worker_factory(HOLD_SETTINGS, TEST_HOLD_FILE=hold)
     user = login_resident(client, family["head"])
     certificate = request(user, family["head"])
 
@@ -84,59 +79,10 @@ def test_sweeper_brings_lost_requests_to_ready(worker_factory, client, family):
     assert all(c.attempts == 1 for c in certificates)
 
 
-@pytest.fixture
-def restartable_redis(tmp_path):
-    """A Redis of this test's own, without persistence like the production one, that it can restart."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-
-    def start():
-        subprocess.run(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-             "--daemonize", "yes", "--dir", str(tmp_path), "--pidfile", str(tmp_path / "redis.pid")],
-            check=True,
-        )  # fmt: skip
-        wait_until(lambda: _redis_answers(port), timeout=10, message="redis started")
-
-    def stop():
-        subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True)
-        wait_until(lambda: not _redis_answers(port), timeout=10, message="redis stopped")
-
-    start()
-    yield SimpleNamespace(url=f"redis://127.0.0.1:{port}/0", start=start, stop=stop)
-    stop()
-
-
-def _redis_answers(port):
-    result = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True)
-    return result.stdout.strip() == "PONG"
-
-
-@pytest.fixture
-def broker(restartable_redis, settings):
-    """Point this process's Celery app, and the workers it starts, at the restartable Redis."""
-    # Read first: the app's configuration reads Django's settings through until it is overridden.
-    original = app.conf.broker_url
-    settings.CELERY_BROKER_URL = restartable_redis.url
-    app.conf.broker_url = restartable_redis.url
-    _forget_broker_connections()
-    yield restartable_redis
-    app.conf.broker_url = original
-    _forget_broker_connections()
-
-
-def _forget_broker_connections():
-    # The connection and producer pools were built for the suite's Redis by earlier tests; Celery
-    # drops them the same way after a fork.
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 def test_redis_restarted_with_requests_queued_loses_nothing(broker, worker_factory, client, family, tmp_path):
     hold = tmp_path / "hold"
     hold.touch()
-    worker_factory(HOLD_SETTINGS, CERTIFICATES_TEST_HOLD_FILE=hold, CERTIFICATES_SWEEP_AFTER_SECONDS=0)
+    worker_factory(HOLD_SETTINGS, TEST_HOLD_FILE=hold, CERTIFICATES_SWEEP_AFTER_SECONDS=0)
     user = login_resident(client, family["head"])
     certificates = [request(user, family["head"], kind) for kind in ("residenza", "nascita", "stato_famiglia")]
     # The worker is rendering the first request; the others wait in Redis…

@@ -17,15 +17,7 @@ from tests.dossier.factories import make_family
 from tests.helpers import login_resident
 from tests.payments.notifications import signature, succeeded_body
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def private_storage(tmp_path, settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": tmp_path}},
-    }
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
 
 def test_pay_the_stamp_and_the_certificate_is_released(

@@ -25,17 +25,7 @@ from tests.conftest import wait_until
 from tests.helpers import login_resident
 from tests.payments.factories import RESIDENT_A, make_position
 
-
-@pytest.fixture(autouse=True)
-def private_storage(tmp_path_factory, settings, monkeypatch):
-    """This test's documents in a directory of their own, for this process and its workers."""
-    root = tmp_path_factory.mktemp("private")
-    monkeypatch.setenv("PRIVATE_STORAGE_ROOT", str(root))
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": root}},
-    }
-    return root
+pytestmark = pytest.mark.usefixtures("private_storage")
 
 
 def pay(option):
