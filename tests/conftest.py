@@ -77,7 +77,7 @@ class CeleryWorker:
         self.output = []
         self._ready = threading.Event()
 
-    def start(self, timeout=60):
+    def start(self, timeout=120):
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": self.settings_module,

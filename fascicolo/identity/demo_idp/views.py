@@ -7,7 +7,8 @@ authorization request as a **signed request object** verified against the client
 JWT **signed by the provider and encrypted to the client** (RSA-OAEP / A256CBC-HS512, ``cty: JWT``),
 ``fiscal_number`` with the ``TINIT-`` prefix. Test knobs (``DEMO_IDP_FAULTS``, in the test settings only) make it
 misbehave in the ways a real provider, or an attacker in the middle, could — so the portal's checks
-can be tested over real HTTP.
+can be tested over real HTTP. ``unavailable`` makes every endpoint answer 503, ``<view>_unavailable``
+(``token_unavailable``, ``authorize_unavailable``…) one of them, as an overloaded provider does.
 """
 
 import base64
@@ -76,6 +77,11 @@ def enabled(view):
     def wrapped(request, *args, **kwargs):
         if not settings.DEMO_IDP_ENABLED:
             raise Http404
+        if "unavailable" in faults() or f"{view.__name__}_unavailable" in faults():
+            # An overloaded or broken provider (the "bonus bici" click day): every endpoint, or one.
+            response = HttpResponse("Servizio non disponibile", status=503, content_type="text/plain")
+            response["Retry-After"] = "30"
+            return _no_store(response)
         return view(request, *args, **kwargs)
 
     return wrapped
