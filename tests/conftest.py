@@ -182,10 +182,11 @@ def worker_factory(transactional_db, monkeypatch):
     _purge_queues()
     workers = []
 
-    def start(settings_module="fascicolo.test_settings", queues=("default", "pdf"), **env):
+    def start(settings_module="fascicolo.test_settings", queues=("default", "pdf"), overrides=None, **env):
+        """``env`` is added to the environment; ``overrides`` replaces the suite's database and Redis."""
         for name, value in env.items():
             monkeypatch.setenv(name, str(value))
-        worker = CeleryWorker(queues=queues, settings_module=settings_module).start()
+        worker = CeleryWorker(queues=queues, settings_module=settings_module, env=overrides).start()
         workers.append(worker)
         return worker
 

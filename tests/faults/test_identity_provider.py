@@ -15,10 +15,9 @@ import requests
 
 from fascicolo.admission import queue
 from fascicolo.admission.middleware import STATUS_PATH
-from tests.admission.conftest import room  # noqa: F401  (a waiting room of this test's own)
-from tests.identity.conftest import Flow, demo_provider, demo_signing_key_file, make_person  # noqa: F401
+from tests.identity.conftest import Flow, make_person
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("room")]
 
 # The admission window, shortened (production: 20 minutes) but long enough for a loaded CI machine,
 # where one request can take seconds; the provider stays down for twice as long.
