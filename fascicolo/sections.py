@@ -17,6 +17,15 @@ a registry record, the shell's explanation for residents who are not in this mun
 registry. Rendered with Django's ``render``, they get the menu, the unread badge and the rest of the
 shell's context from the dossier's context processor (``fascicolo.dossier.context_processors``).
 
+A feature tells a resident about something that happened to one of their objects (a certificate
+ready, a payment received) with ``post_message``; the shell stores it in *Messaggi*, once per
+resident, kind and object, and emails it to residents who chose digital notices::
+
+    sections.post_message(
+        kind=sections.MessageKind.CERTIFICATE_READY, about=f"certificate:{certificate.pk}",
+        fiscal_code=requester_fiscal_code, text=lambda: (subject, body, link_label), link_url=url,
+    )
+
 An *attention provider* receives the signed-in user and their ``Person`` (``None`` when not in the
 registry) and returns that resident's ``AttentionItem`` list for the overview's "Da fare" box. A
 provider that raises is logged and skipped, so one broken section never takes the overview down.
@@ -31,8 +40,12 @@ from dataclasses import dataclass
 from datetime import date
 from functools import wraps
 
+from django.conf import settings
+from django.db import models
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from fascicolo.identity.decorators import require_loa
 from fascicolo.identity.loa import LoA
@@ -139,3 +152,61 @@ def section_page(key):
         return wrapped
 
     return decorator
+
+
+# --- Messages ----------------------------------------------------------------------------------------
+
+
+class MessageKind(models.TextChoices):
+    """What a message the portal writes by itself is about; a clerk's own message has no kind."""
+
+    CERTIFICATE_READY = "certificate_ready", _("Certificato pronto")
+    PAYMENT_CONFIRMED = "payment_confirmed", _("Pagamento ricevuto")
+    STAMP_CONFIRMED = "stamp_confirmed", _("Marca da bollo pagata")
+    RECTIFICATION_ANSWERED = "rectification_answered", _("Risposta a una richiesta di rettifica")
+
+
+_mailbox: Callable | None = None
+
+
+def set_mailbox(deliver):
+    """Called by the shell from its ``ready()``: ``deliver(kind=, about=, fiscal_code=, texts=,
+    link_url=, email=)`` stores a message once and returns ``(message, created)``."""
+    global _mailbox
+    _mailbox = deliver
+
+
+def post_message(*, kind, about, fiscal_code, text, link_url="", email=True):
+    """Put a message in the *Messaggi* of the resident with codice fiscale ``fiscal_code``, at most once
+    per (resident, ``kind``, ``about``): a signal or a task that runs twice writes nothing more.
+
+    ``kind`` a ``MessageKind``; ``about`` names the object (``"certificate:12"``, ``"receipt:7"``);
+    ``text()`` returns ``(subject, body, link_label)`` in the active language and is called once per
+    language of ``settings.LANGUAGES`` (Italian first), so the resident reads it in the language they
+    chose; ``link_url`` a path of the portal the resident may open (their certificate, their receipt:
+    callers check who may see it); ``email=False`` when the caller already emails the same event (the
+    payment receipt). Call it after the event's commit (a receiver of the feature's signal).
+    Returns ``(message, created)``, or ``None`` when the shell is not installed.
+    """
+    if _mailbox is None:
+        logger.warning("message %s about %s not delivered: no mailbox", kind, about)
+        return None
+    return _mailbox(
+        kind=MessageKind(kind),
+        about=about,
+        fiscal_code=fiscal_code,
+        texts=message_texts(text),
+        link_url=link_url,
+        email=email,
+    )
+
+
+def message_texts(text):
+    """``{language code: {"subject", "body", "link_label"}}`` for every language of
+    ``settings.LANGUAGES``, from ``text()`` returning ``(subject, body, link_label)`` in the active one."""
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            subject, body, link_label = text()
+            texts[code] = {"subject": str(subject), "body": str(body), "link_label": str(link_label)}
+    return texts

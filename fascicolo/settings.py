@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "fascicolo.dossier",
     "fascicolo.audit",
     "fascicolo.documents",
+    "fascicolo.outbox",
     "fascicolo.imports",
     "fascicolo.admission",
     "registry",
@@ -222,8 +223,8 @@ CELERY_BEAT_SCHEDULE = {
     "payments-check-pending": {"task": "payments.check_pending_attempts", "schedule": 60.0},
     # PUBLISHED positions become payable at their validity date; VALID ones may expire after the last due date.
     "payments-time-based-statuses": {"task": "payments.refresh_time_based_statuses", "schedule": 3600.0},
-    # Emails neither sent nor queued (payments/notify.py).
-    "payments-sweep-emails": {"task": "payments.sweep_emails", "schedule": 60.0},
+    # Emails neither sent nor queued (fascicolo/outbox/services.py).
+    "outbox-sweep-emails": {"task": "outbox.sweep_emails", "schedule": 60.0},
     # The access log's daily anchor, outside the database (fascicolo/audit, AUDIT_ANCHOR_FILE).
     "audit-anchor": {"task": "audit.anchor_access_log", "schedule": 24 * 3600.0},
 }

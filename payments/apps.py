@@ -9,11 +9,13 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from fascicolo import sections
 
-        from . import checks  # noqa: F401  (system checks)
+        from . import checks, messages  # noqa: F401  (system checks; the "payment received" message)
         from .gateways import load, simulator  # noqa: F401  (simulator registers the built-in gateway type)
         from .hooks import payments_due
+        from .notify import register_emails
 
         load()
+        register_emails()
         from fascicolo.imports.kinds import register
 
         from .imports import KINDS

@@ -390,37 +390,3 @@ class Anomaly(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.key})"
-
-
-class OutgoingEmail(models.Model):
-    """An email the portal owes a resident (the notice on publication, the receipt on payment).
-
-    Written in the same transaction as the event it announces (an outbox), so the obligation
-    survives a broker that is down at commit time; the email task claims the row with a conditional
-    UPDATE before sending, so a redelivered task never sends it twice (at most once per event).
-    """
-
-    class Kind(models.TextChoices):
-        NOTICE = "notice", _("Avviso di pagamento")
-        RECEIPT = "receipt", _("Ricevuta di pagamento")
-
-    kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices)
-    # "<kind>:<object id>": makes recording the same email twice a no-op.
-    key = models.CharField(max_length=60, unique=True)
-    position = models.ForeignKey(DebtPosition, on_delete=models.CASCADE, null=True, blank=True)
-    receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    # Last time a task was queued for it (the sweeper queues again what waits too long).
-    queued_at = models.DateTimeField(null=True, blank=True)
-    # Set by the one task that sends it; never cleared once the message has gone out.
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(_("inviata il"), null=True, blank=True)
-    error = models.TextField(blank=True)
-
-    class Meta:
-        verbose_name = _("email da inviare")
-        verbose_name_plural = _("email da inviare")
-        indexes = [models.Index(fields=["claimed_at", "queued_at"], name="payments_email_waiting")]
-
-    def __str__(self):
-        return self.key

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import attempts, documents, notify, services
+from . import attempts, documents, services
 
 
 @shared_task(name="payments.check_pending_attempts")
@@ -37,19 +37,3 @@ def render_notice_pdf(position_id):
 @shared_task(name="payments.render_receipt_pdf", **PDF_TASK)
 def render_receipt_pdf(receipt_id):
     documents.render_receipt(receipt_id)
-
-
-@shared_task(name="payments.email_notice")
-def email_notice(position_id):
-    notify.send_notice_email(position_id)
-
-
-@shared_task(name="payments.email_receipt")
-def email_receipt(receipt_id):
-    notify.send_receipt_email(receipt_id)
-
-
-@shared_task(name="payments.sweep_emails", ignore_result=True)
-def sweep_emails():
-    """Periodic (Celery beat): queue again the emails a lost message or a broker outage left waiting."""
-    notify.sweep_emails()

@@ -251,6 +251,21 @@ def eager_tasks():
 
 
 @pytest.fixture
+def smtp(settings, eager_tasks):
+    """A real SMTP server on loopback as the mail server; yields its inbox (``tests.helpers.SmtpInbox``)."""
+    from tests.helpers import smtp_server
+
+    with smtp_server() as (inbox, port):
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+            }
+        }
+        yield inbox
+
+
+@pytest.fixture
 def family(db):
     """A household: head, spouse, a minor and an adult child (tests/dossier/factories.py)."""
     from tests.dossier.factories import make_family

@@ -31,6 +31,18 @@ def login_resident(client, person_or_fiscal_code, level=LoA.L2, backend_id="test
     return user
 
 
+def opt_in(client, fiscal_code, address):
+    """Sign ``client`` in as the resident and choose digital notices with a verified ``address``."""
+    from django.apps import apps
+    from django.utils import timezone
+
+    user = login_resident(client, fiscal_code)
+    apps.get_model("identity", "ResidentProfile").objects.update_or_create(
+        user=user, defaults={"email": address, "email_verified_at": timezone.now(), "digital_notices": True}
+    )
+    return user
+
+
 class SmtpInbox:
     """What a real SMTP server on loopback (aiosmtpd) received: ``messages`` of (recipients, message)."""
 

@@ -49,6 +49,19 @@ class PurposeForm(forms.Form):
         return f"{label}: {details}" if details else label
 
 
+def purpose_for_reader(text):
+    """A recorded purpose in the reader's language: the usual reasons are recorded in the register's
+    language (``purpose_text``), so their label is translated back; what a clerk wrote stays as written.
+    ``""`` for an access recorded without a purpose."""
+    text = (text or "").strip()
+    with translation.override(settings.LANGUAGE_CODE):
+        recorded = {str(label): label for key, label in PURPOSES if key != OTHER}
+    for italian, label in recorded.items():
+        if text == italian or text.startswith(f"{italian}: "):
+            return str(label) + text[len(italian) :]
+    return text
+
+
 def current_purpose(request):
     return request.session.get(SESSION_KEY, "")
 

@@ -9,8 +9,12 @@ class DossierConfig(AppConfig):
 
     def ready(self):
         from fascicolo import sections
+        from fascicolo.outbox import services as outbox
 
-        from . import signals  # noqa: F401  (revokes the app's tokens when the resident logs out)
+        from . import services, signals  # noqa: F401  (signals: revokes the app's tokens at logout)
+
+        sections.set_mailbox(services.deliver)
+        outbox.register(services.MESSAGE_EMAIL, services.message_email)
 
         for section in (
             sections.Section("overview", _("Panoramica"), "dossier:overview", "it-horn", order=10),

@@ -8,12 +8,23 @@ by the resident's user account or codice fiscale, so lookups can always go throu
 (see ``selectors``).
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from fascicolo.sections import MessageKind
 from registry.codicefiscale import validate_codice_fiscale
+
+
+@dataclass(frozen=True)
+class MessageText:
+    subject: str
+    body: str
+    link_label: str
 
 
 class Message(models.Model):
@@ -21,6 +32,11 @@ class Message(models.Model):
 
     Addressed to a registry person or, for someone not in this municipality's registry, to a bare
     codice fiscale; ``recipient_fiscal_code`` is always filled so either kind is found the same way.
+
+    A message the portal writes by itself (``fascicolo.sections.post_message``) has a ``kind`` and
+    names the object it is ``about``: one message per (recipient, kind, object), enforced by the
+    database. Its ``subject``, ``body`` and ``link_label`` are the Italian text; ``translations``
+    holds the other languages (``{"en": {"subject": …, "body": …, "link_label": …}}``).
     """
 
     recipient_person = models.ForeignKey(
@@ -51,6 +67,17 @@ class Message(models.Model):
         verbose_name=_("mittente"),
         help_text=_("Vuoto per i messaggi inviati dal sistema"),
     )
+    kind = models.CharField(
+        _("tipo"),
+        max_length=30,
+        blank=True,
+        choices=MessageKind.choices,
+        help_text=_("Vuoto per i messaggi scritti da un operatore"),
+    )
+    about = models.CharField(_("riguarda"), max_length=100, blank=True, help_text="certificate:12, receipt:7, …")
+    link_url = models.CharField(_("collegamento"), max_length=300, blank=True)
+    link_label = models.CharField(_("testo del collegamento"), max_length=200, blank=True)
+    translations = models.JSONField(_("traduzioni"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("messaggio")
@@ -63,6 +90,12 @@ class Message(models.Model):
             models.CheckConstraint(
                 condition=Q(recipient_person__isnull=False) | ~Q(recipient_fiscal_code=""),
                 name="message_has_recipient",
+            ),
+            # Exactly one message per event, however often its signal or task runs.
+            models.UniqueConstraint(
+                fields=["recipient_fiscal_code", "kind", "about"],
+                condition=~Q(kind=""),
+                name="message_once_per_event",
             ),
         ]
 
@@ -77,6 +110,17 @@ class Message(models.Model):
     @property
     def is_read(self):
         return self.read_at is not None
+
+    @property
+    def text(self):
+        """Subject, body and link label in the active language (the Italian text without a translation)."""
+        language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        other = (self.translations.get(language) or {}) if language != settings.LANGUAGE_CODE else {}
+        return MessageText(
+            subject=other.get("subject") or self.subject,
+            body=other.get("body") or self.body,
+            link_label=other.get("link_label") or self.link_label,
+        )
 
 
 class RectifiableDatum(models.TextChoices):

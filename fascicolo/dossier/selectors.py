@@ -9,6 +9,8 @@ from datetime import date, datetime
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fascicolo.identity.services import fiscal_code_for_user, person_for_user
 from registry import selectors as registry_selectors
@@ -137,7 +139,10 @@ def registry_email(user):
 
 @dataclass(frozen=True)
 class AccessEntry:
-    """A clerk's read or change of the resident's data, as the audit log recorded it."""
+    """A clerk's read or change of the resident's data, as the audit log recorded it.
+
+    ``sentence`` says it in plain words ("Ufficio anagrafe (Mario Rossi) ha consultato Persona: …");
+    ``purpose`` is the reason in the reader's language, ``""`` when none was recorded."""
 
     timestamp: datetime
     actor_name: str
@@ -145,6 +150,27 @@ class AccessEntry:
     action: str
     object_description: str
     purpose: str
+    sentence: str = ""
+
+
+# What the resident reads for each action of the access log (fascicolo.audit.models.AccessAction).
+ACCESS_SENTENCES = {
+    "view": gettext_lazy("%(who)s ha consultato %(what)s"),
+    "search": gettext_lazy("%(who)s ha cercato %(what)s"),
+    "add": gettext_lazy("%(who)s ha inserito %(what)s"),
+    "change": gettext_lazy("%(who)s ha modificato %(what)s"),
+    "delete": gettext_lazy("%(who)s ha cancellato %(what)s"),
+    "export": gettext_lazy("%(who)s ha esportato %(what)s"),
+}
+
+
+def _access_sentence(action, name, office, what):
+    if office and name:
+        who = _("%(office)s (%(name)s)") % {"office": office, "name": name}
+    else:
+        who = office or name or _("Il sistema del Comune")
+    template = ACCESS_SENTENCES.get(action, gettext_lazy("%(who)s ha trattato %(what)s"))
+    return template % {"who": who, "what": what}
 
 
 @dataclass(frozen=True)
@@ -175,20 +201,26 @@ def access_entries(user):
     if person is None:
         return []
     try:
+        from fascicolo.audit.purpose import purpose_for_reader
         from fascicolo.audit.services import entries_for_person
     except ImportError:
         return None
-    entries = [
-        AccessEntry(
-            timestamp=_first_attr(entry, ("timestamp", "created_at", "at")),
-            actor_name=str(_first_attr(entry, ("actor_name", "actor"))),
-            actor_office=str(_first_attr(entry, ("actor_office", "office"))),
-            action=str(_first_attr(entry, ("action_label", "get_action_display", "action"))),
-            object_description=str(_first_attr(entry, ("object_description", "object_repr", "description"))),
-            purpose=str(_first_attr(entry, ("purpose",))),
+    entries = []
+    for entry in entries_for_person(person)[:LOG_LIMIT]:
+        name = str(_first_attr(entry, ("actor_name", "actor")))
+        office = str(_first_attr(entry, ("actor_office", "office")))
+        what = str(_first_attr(entry, ("object_description", "object_repr", "description")))
+        entries.append(
+            AccessEntry(
+                timestamp=_first_attr(entry, ("timestamp", "created_at", "at")),
+                actor_name=name,
+                actor_office=office,
+                action=str(_first_attr(entry, ("action_label", "get_action_display", "action"))),
+                object_description=what,
+                purpose=purpose_for_reader(_first_attr(entry, ("purpose",))),
+                sentence=_access_sentence(str(entry.action), name, office, what),
+            )
         )
-        for entry in entries_for_person(person)[:LOG_LIMIT]
-    ]
     return sorted(entries, key=lambda entry: entry.timestamp, reverse=True)
 
 

@@ -101,11 +101,18 @@ class HouseholdSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    """A message in the request's language (``Accept-Language``): the Italian text when there is no
+    translation. ``kind`` is empty for a clerk's message; ``link_url`` the portal page it points to."""
+
+    kind = serializers.CharField(read_only=True, help_text="certificate_ready, payment_confirmed, …; empty: a clerk's")
+    subject = serializers.CharField(source="text.subject", read_only=True)
+    body = serializers.CharField(source="text.body", read_only=True)
+    link_label = serializers.CharField(source="text.link_label", read_only=True)
     is_read = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Message
-        fields = ("id", "subject", "body", "created_at", "read_at", "is_read")
+        fields = ("id", "kind", "subject", "body", "link_url", "link_label", "created_at", "read_at", "is_read")
         read_only_fields = fields
 
 
@@ -115,7 +122,8 @@ class AccessEntrySerializer(serializers.Serializer):
     actor_office = serializers.CharField()
     action = serializers.CharField()
     object_description = serializers.CharField()
-    purpose = serializers.CharField()
+    purpose = serializers.CharField(help_text="In the request's language; empty when none was recorded")
+    sentence = serializers.CharField(help_text="Who, what, in plain words (the web page's sentence)")
 
 
 class LoginEntrySerializer(serializers.Serializer):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -15,8 +15,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fascicolo.identity.models import ResidentProfile
+from fascicolo.identity.selectors import digital_notice_email
 from fascicolo.identity.services import person_for_user
+from fascicolo.outbox import services as outbox
+from fascicolo.sections import MessageKind, message_texts
 from registry.codicefiscale import normalize, validate_codice_fiscale
+from registry.selectors import person_by_fiscal_code
 
 from . import selectors
 from .models import (
@@ -57,6 +61,60 @@ def send_message(*, subject, body, recipient_person=None, recipient_fiscal_code=
     message.full_clean()
     message.save()
     return message
+
+
+def deliver(*, kind, about, fiscal_code, texts, link_url="", email=True, sender=None):
+    """The shell's mailbox (``fascicolo.sections.post_message``): store the message the portal owes the
+    resident for one event, once. ``texts`` maps each language code to ``{"subject", "body",
+    "link_label"}``; the Italian one (``settings.LANGUAGE_CODE``) is the message, the others its
+    translations. With ``email``, a resident who chose digital notices (*Impostazioni*) also gets it
+    by email, through the outbox in the same transaction (sent once, after the commit). Returns
+    ``(message, created)``; ``created`` is ``False`` when the event had its message already (a signal
+    or task that ran twice): nothing is stored or emailed again. ``ValidationError`` for a malformed
+    codice fiscale."""
+    fiscal_code = normalize(fiscal_code)
+    validate_codice_fiscale(fiscal_code)
+    original = texts[settings.LANGUAGE_CODE]
+    with transaction.atomic():
+        # get_or_create against the unique constraint (recipient, kind, about): of two concurrent
+        # deliveries of the same event one inserts, the other finds its row.
+        message, created = Message.objects.get_or_create(
+            recipient_fiscal_code=fiscal_code,
+            kind=kind,
+            about=about,
+            defaults={
+                "recipient_person": person_by_fiscal_code(fiscal_code),
+                "subject": original["subject"].strip()[:200],
+                "body": original["body"].strip(),
+                "link_url": link_url,
+                "link_label": original.get("link_label", "")[:200],
+                "translations": {code: text for code, text in texts.items() if code != settings.LANGUAGE_CODE},
+                "sender": sender,
+            },
+        )
+        if created and email and digital_notice_email(fiscal_code):
+            outbox.record(MESSAGE_EMAIL, message.pk)
+    return message, created
+
+
+MESSAGE_EMAIL = "message"
+
+
+def message_email(message_id):
+    """The email of a message (outbox kind ``message``): Italian first, then each translation, with
+    the absolute link; ``None`` once the resident no longer wants digital notices."""
+    message = Message.objects.filter(pk=message_id).first()
+    address = digital_notice_email(message.recipient_fiscal_code) if message else ""
+    if not address:
+        return None
+    texts = [{"language": settings.LANGUAGE_CODE, "body": message.body, "link_label": message.link_label}]
+    texts += [{"language": code, **text} for code, text in message.translations.items()]
+    context = {"texts": texts, "link": settings.SITE_URL + message.link_url if message.link_url else ""}
+    return EmailMessage(
+        subject=message.subject,
+        body=render_to_string("dossier/email/message.txt", context),
+        to=[address],
+    )
 
 
 def mark_message_read(user, message_id):
@@ -108,15 +166,30 @@ def change_rectification_status(request, *, status, clerk, clerk_note=None):
         locked.clerk_note = clerk_note
     locked.save(update_fields=["status", "handled_by", "clerk_note", "updated_at"])
     if target != current:
-        send_message(
-            recipient_person=locked.person,
-            subject=_("Richiesta di rettifica: %(status)s") % {"status": target.label},
-            body=_("La tua richiesta di rettifica del dato «%(datum)s» è ora «%(status)s».")
-            % {"datum": locked.get_datum_display(), "status": target.label}
-            + (f"\n\n{locked.clerk_note}" if locked.clerk_note else ""),
-            sender=clerk,
-        )
+        _answer_rectification(locked, target, clerk)
     return locked
+
+
+def _answer_rectification(request, status, clerk):
+    """The resident's message about a status change of their correction request (one per status)."""
+
+    def text():
+        return (
+            _("Richiesta di rettifica: %(status)s") % {"status": status.label},
+            _("La tua richiesta di rettifica del dato «%(datum)s» è ora «%(status)s».")
+            % {"datum": request.get_datum_display(), "status": status.label}
+            + (f"\n\n{request.clerk_note}" if request.clerk_note else ""),
+            _("Vedi la richiesta"),
+        )
+
+    deliver(
+        kind=MessageKind.RECTIFICATION_ANSWERED,
+        about=f"rectification:{request.pk}:{status.value}",
+        fiscal_code=request.person.fiscal_code,
+        texts=message_texts(text),
+        link_url=reverse("dossier:rectification_detail", args=[request.pk]),
+        sender=clerk,
+    )
 
 
 # --- Settings ---------------------------------------------------------------------------------------

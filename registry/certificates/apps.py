@@ -10,6 +10,7 @@ class CertificatesConfig(AppConfig):
     def ready(self):
         from fascicolo import sections
 
+        from . import messages
         from .selectors import ready_to_download
 
         sections.register(
@@ -24,4 +25,8 @@ class CertificatesConfig(AppConfig):
             )
         )
         if self.apps.is_installed("payments"):
+            from payments.signals import stamp_paid
+
             from . import stamps  # noqa: F401  (the stamp_paid receiver)
+
+            stamp_paid.connect(messages.announce_stamp_paid, dispatch_uid="certificates.messages.stamp_paid")

@@ -11,6 +11,7 @@ still running skips the locked row; a delivery after success finds nothing PENDI
 import hashlib
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,6 +29,7 @@ from registry.selectors import person_may_act_for
 from .catalogue import CERTIFICATE_KINDS, SELF_DECLARATION_SECTIONS, self_declaration_sections_for
 from .models import EXEMPTION_DESCRIPTION_MAX, STAMP_DUTY_CENTS, Certificate, DocumentKind, StampExemption
 from .rendering import build_pdf
+from .signals import certificate_ready
 from .states import Status, transition_name
 
 logger = logging.getLogger(__name__)
@@ -206,6 +208,8 @@ def generate_document(certificate_id):
             certificate.save(
                 update_fields=["status", "issued_at", "file_name", "sha256", "size", "failure"],
             )
+            if certificate.status == Status.READY:
+                _announce_ready(certificate.pk)
     except Exception as error:
         _record_failure(certificate_id, error)
         raise
@@ -255,7 +259,15 @@ def release_after_stamp(certificate_id, *, stamp_reference):
         _set_status(certificate, Status.READY)
         certificate.stamp_reference = stamp_reference
         certificate.save(update_fields=["status", "stamp_reference"])
+        _announce_ready(certificate.pk)
     return certificate
+
+
+def _announce_ready(certificate_id):
+    # robust: after the commit, a failing receiver (the resident's message) never undoes the release.
+    transaction.on_commit(
+        partial(certificate_ready.send_robust, sender=Certificate, certificate_id=certificate_id), robust=True
+    )
 
 
 def revoke(certificate_id, *, reason, by):

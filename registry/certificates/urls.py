@@ -11,5 +11,6 @@ urlpatterns = [
     path("richiedi/", views.request_certificate, name="request"),
     path("autocertificazione/", views.self_declaration, name="self_declaration"),
     path("<int:pk>/stato/", views.status, name="status"),
+    path("<int:pk>/pdf/", views.download_by_id, name="pdf"),
     path("scarica/<str:token>/", views.download, name="download"),
 ]

@@ -106,14 +106,30 @@ def status(request, pk):
 @resident_endpoint
 @require_GET
 def download(request, token):
-    certificate = selectors.certificate_for_download(request.user, token)
-    response = FileResponse(
+    return _pdf_response(selectors.certificate_for_download(request.user, token))
+
+
+@resident_endpoint
+@require_GET
+def download_by_id(request, pk):
+    """The lasting address of one of the user's certificates (the "certificate ready" message links
+    here; the list's signed links expire): the PDF once READY, else the certificates page."""
+    certificate = selectors.certificate_for(request.user, pk)
+    if certificate.status != Status.READY:
+        messages.info(
+            request, _("Il certificato non è disponibile: %(status)s.") % {"status": certificate.get_status_display()}
+        )
+        return redirect("certificates:index")
+    return _pdf_response(certificate)
+
+
+def _pdf_response(certificate):
+    return FileResponse(
         open_private_file(certificate.file_name),
         as_attachment=True,
         filename=f"{certificate.kind or 'autocertificazione'}-{certificate.verification_code}.pdf",
         content_type="application/pdf",
     )
-    return response
 
 
 @resident_page

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fascicolo.celery import app
-from payments.models import OutgoingEmail, PaymentAttempt
+from fascicolo.outbox.models import OutgoingEmail
+from fascicolo.outbox.tasks import send_email, sweep_emails
+from payments.models import PaymentAttempt
 from payments.simulator.protocol import SIGNATURE_HEADER
-from payments.tasks import email_receipt, sweep_emails
 from registry.certificates import services
 from registry.certificates.models import Certificate, StampExemption
 from registry.certificates.states import Status
@@ -129,7 +130,7 @@ def test_broker_down_after_a_paid_stamp_the_provider_gets_success_and_nothing_is
     assert (response.status_code, response.content) == (200, b"applied")
     receipt = attempt.receipts.get()
     assert status_of(certificate) == Status.AWAITING_STAMP
-    assert OutgoingEmail.objects.get(receipt=receipt).sent_at is None
+    assert OutgoingEmail.objects.get(key=f"receipt:{receipt.pk}").sent_at is None
 
     # The broker comes back (empty); Celery beat's sweepers find the work by its state.
     broker.start()
@@ -149,7 +150,7 @@ def test_broker_down_after_a_paid_stamp_the_provider_gets_success_and_nothing_is
         assert certificate.stamp_reference == receipt.receipt_id
 
         # The same email task delivered again, and the sweeper again: nothing is sent twice.
-        duplicate, sweep = email_receipt.delay(receipt.pk), sweep_emails.delay()
+        duplicate, sweep = send_email.delay("receipt", receipt.pk), sweep_emails.delay()
         wait_until(
             lambda: all(f"[{task.id}] succeeded" in "".join(worker.output) for task in (duplicate, sweep)),
             timeout=60,

@@ -12,6 +12,7 @@ from django.utils import timezone
 OBJECT_ROUTES = {
     "certificates:status": "certificate",
     "certificates:download": "certificate_download",
+    "certificates:pdf": "certificate",
     "api:v1:certificate-detail": "certificate",
     "api:v1:certificate-download": "certificate",
     "payments:position": "payment_position",

@@ -18,7 +18,7 @@ def test_every_beat_entry_and_route_names_a_registered_task():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert scheduled and scheduled <= registered
     assert set(settings.CELERY_TASK_ROUTES) <= registered
-    assert {"certificates.sweep_pending", "certificates.release_paid_stamps", "payments.sweep_emails"} <= scheduled
+    assert {"certificates.sweep_pending", "certificates.release_paid_stamps", "outbox.sweep_emails"} <= scheduled
 
 
 def test_every_project_task_has_an_explicit_name():

@@ -7,39 +7,19 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
+from fascicolo.outbox.models import OutgoingEmail
+from fascicolo.outbox.services import sweep as sweep_emails
+from fascicolo.outbox.tasks import send_email
 from payments.attempts import record_receipt
 from payments.gateways.base import ReceiptData
-from payments.models import OutgoingEmail
-from payments.notify import sweep_emails
 from payments.services import publish_position
-from payments.tasks import email_receipt
-from tests.helpers import login_resident, smtp_server
+from tests.helpers import opt_in
 from tests.payments.factories import RESIDENT_A, RESIDENT_B, make_position
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(not apps.is_installed("fascicolo.dossier"), reason="the opt-in lives in the dossier"),
 ]
-
-
-@pytest.fixture
-def smtp(settings, eager_tasks):
-    with smtp_server() as (inbox, port):
-        settings.MAILERS = {
-            "default": {
-                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
-            }
-        }
-        yield inbox
-
-
-def opt_in(client, fiscal_code, address):
-    user = login_resident(client, fiscal_code)
-    profile_model = apps.get_model("identity", "ResidentProfile")
-    profile_model.objects.update_or_create(
-        user=user, defaults={"email": address, "email_verified_at": timezone.now(), "digital_notices": True}
-    )
 
 
 def test_notice_on_publish_and_receipt_on_payment(client, smtp, django_capture_on_commit_callbacks):
@@ -73,10 +53,10 @@ def test_a_redelivered_email_task_sends_nothing_twice(client, smtp, django_captu
         )
     assert [m["Subject"] for _to, m in smtp.messages] == ["Ricevuta di pagamento: TARI 2026"]
 
-    email_receipt.delay(receipt.pk)  # the broker delivers the same message again
+    send_email.delay("receipt", receipt.pk)  # the broker delivers the same message again
     sweep_emails(now=timezone.now() + timedelta(hours=1))
     assert len(smtp.messages) == 1
-    assert OutgoingEmail.objects.get(receipt=receipt).sent_at is not None
+    assert OutgoingEmail.objects.get(key=f"receipt:{receipt.pk}").sent_at is not None
 
 
 def test_an_email_the_broker_never_took_is_sent_by_the_sweeper(client, smtp):
