@@ -46,6 +46,35 @@ def write_private_text(path, text):
         handle.write(text)
 
 
+def create_files_once(modes, make):
+    """Create the files of ``modes`` (``{path: mode}``, say a key ``0o600`` and its certificate
+    ``0o644``) together, once, even when several processes start at the same time.
+
+    Under an exclusive lock on ``.lock`` beside the first file, ``make()`` is called only when one of
+    them is missing and returns their contents (bytes, in the order of ``modes``); each is written
+    through a temporary ``0600`` file renamed into place, so nobody reads half a file or a key from
+    one process with the certificate of another. Returns True when the files were created now.
+    """
+    import fcntl
+
+    paths = [Path(path) for path in modes]
+    if all(path.exists() for path in paths):
+        return False
+    ensure_private_dir(paths[0].parent)
+    with open_private(paths[0].parent / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if all(path.exists() for path in paths):
+            return False
+        for (path, mode), data in zip(zip(paths, modes.values(), strict=True), make(), strict=True):
+            ensure_private_dir(path.parent)
+            temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            with open_private(temporary, "wb") as handle:
+                handle.write(data)
+            temporary.chmod(mode)
+            os.replace(temporary, path)
+    return True
+
+
 def ensure_private_file(path):
     """Create an empty ``0600`` file if missing (for files another library creates, such as SQLite's
     database, which then gives its journal and WAL files the same mode); narrow an existing one."""

@@ -44,6 +44,19 @@ def _isolated_cache():
 
 
 @pytest.fixture(autouse=True)
+def _steady_limit_windows(monkeypatch):
+    """django-ratelimit counts in fixed windows of the wall clock: a test that sends 31 requests
+    across the end of a window would see the count restart. In-process, its clock stands still for
+    the test (servers in subprocesses keep the real one)."""
+    import types
+
+    import django_ratelimit.core
+
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: now))
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language (Italian): LocaleMiddleware leaves the language of
     the last request (say, English) active in the thread, which would leak into the next test."""

@@ -8,7 +8,6 @@ configuration error, never a silently self-signed document.
 
 import asyncio
 import datetime
-import fcntl
 import io
 import logging
 import os
@@ -20,7 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from fascicolo.private_paths import ensure_private_dir, open_private
+from fascicolo.private_paths import create_files_once
 
 logger = logging.getLogger(__name__)
 
@@ -77,26 +76,10 @@ def seal_paths():
 def ensure_development_seal(directory):
     """A self-signed RSA key and certificate under ``directory``, created once (safe across processes)."""
     key_path, cert_path = directory / "seal-key.pem", directory / "seal-cert.pem"
-    if key_path.exists() and cert_path.exists():
-        return key_path, cert_path
-    ensure_private_dir(directory)
     # Several worker processes may start at once: one generates, the others wait and reuse it.
-    with open(directory / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (key_path.exists() and cert_path.exists()):
-            key_pem, cert_pem = _self_signed_pair(settings.MUNICIPALITY["name"])
-            _write_atomically(key_path, key_pem, mode=0o600)
-            _write_atomically(cert_path, cert_pem, mode=0o644)
-            logger.warning("Generated a self-signed development seal in %s", directory)
+    if create_files_once({key_path: 0o600, cert_path: 0o644}, lambda: _self_signed_pair(settings.MUNICIPALITY["name"])):
+        logger.warning("Generated a self-signed development seal in %s", directory)
     return key_path, cert_path
-
-
-def _write_atomically(path, data, mode):
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    with open_private(temporary, "wb") as handle:
-        handle.write(data)
-    temporary.chmod(mode)
-    os.replace(temporary, path)
 
 
 def _self_signed_pair(municipality_name):

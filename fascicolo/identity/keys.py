@@ -10,6 +10,8 @@ import threading
 
 from joserfc.jwk import KeySet, RSAKey
 
+from fascicolo.private_paths import create_files_once
+
 # What each kind of key is for, as published in the JWKS (RFC 7517 §4.2-4.4). RSA 2048 is the
 # minimum the SPID/CIE OIDC rules accept ("Algoritmi crittografici").
 KEY_PARAMETERS = {
@@ -77,7 +79,8 @@ def load_or_create_certificate(key_path, cert_path, *, entity_id, organization, 
     from cryptography.x509.oid import NameOID
 
     key_path, cert_path = os.fspath(key_path), os.fspath(cert_path)
-    if not (os.path.exists(key_path) and os.path.exists(cert_path)):
+
+    def make():
         key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
         name = x509.Name(
             [
@@ -123,15 +126,8 @@ def load_or_create_certificate(key_path, cert_path, *, entity_id, organization, 
         key_pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        _write_atomically(key_path, key_pem)
-        _write_atomically(cert_path, certificate.public_bytes(serialization.Encoding.PEM))
+        return key_pem, certificate.public_bytes(serialization.Encoding.PEM)
+
+    create_files_once({key_path: 0o600, cert_path: 0o600}, make)
     with open(key_path, "rb") as key_file, open(cert_path, "rb") as cert_file:
         return key_file.read(), cert_file.read()
-
-
-def _write_atomically(path, data):
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)

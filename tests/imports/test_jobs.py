@@ -23,16 +23,7 @@ GOOD_AND_BAD = (
     ",".join(FIELDS) + f"\nH1,F,{RESIDENT_A},Anna,,100.00,5.00,0,{DUE}\nH2,F,{RESIDENT_B},Luca,,abc,5.00,0,{DUE}\n"
 )
 
-
-@pytest.fixture(autouse=True)
-def private_storage(tmp_path_factory, settings, monkeypatch):
-    root = tmp_path_factory.mktemp("private")
-    monkeypatch.setenv("PRIVATE_STORAGE_ROOT", str(root))
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": root}},
-    }
-    return root
+pytestmark = pytest.mark.usefixtures("private_storage")
 
 
 def upload_tari(client, text, name="ruolo.csv"):

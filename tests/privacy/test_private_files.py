@@ -92,3 +92,35 @@ def test_the_development_database_secret_key_and_mail_are_private(tmp_path):
         if (var / companion).exists():
             assert mode(var / companion) == 0o600, companion
     assert mode(var / "mail") == 0o700
+
+
+def _make_pair_slowly(directory, index):
+    import time
+
+    from fascicolo.private_paths import create_files_once
+
+    def make():
+        time.sleep(0.2)  # long enough for the other processes to arrive while this one writes
+        (directory / f"made-by-{index}").touch()
+        return [f"key {index}".encode(), f"certificate {index}".encode()]
+
+    create_files_once({directory / "key.pem": 0o600, directory / "cert.pem": 0o644}, make)
+
+
+def test_a_key_and_its_certificate_are_created_once_by_processes_starting_together(tmp_path, open_umask):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    processes = [context.Process(target=_make_pair_slowly, args=(tmp_path / "keys", i)) for i in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(30)
+    makers = sorted((tmp_path / "keys").glob("made-by-*"))
+    assert len(makers) == 1
+    index = makers[0].name.removeprefix("made-by-")
+    assert (tmp_path / "keys" / "key.pem").read_text() == f"key {index}"
+    assert (tmp_path / "keys" / "cert.pem").read_text() == f"certificate {index}"
+    assert mode(tmp_path / "keys" / "key.pem") == 0o600 and mode(tmp_path / "keys" / "cert.pem") == 0o644
+    assert mode(tmp_path / "keys") == 0o700
+    assert not list((tmp_path / "keys").glob("*.tmp"))
