@@ -106,6 +106,8 @@ MIDDLEWARE = [
     # Outside the session and auth middleware, so it sees who the request was from (docs/dossier.md).
     "fascicolo.privacy.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Residents' reads from the replica, when there is one (fascicolo/replica.py).
+    "fascicolo.replica.ReplicaReadsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -157,6 +159,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": float(env("DATABASE_POOL_TIMEOUT", "10")),
         },
     }
+    # The pool checks a connection before lending it (psycopg's ConnectionPool.check_connection), so
+    # after a PostgreSQL restart the first requests get fresh connections instead of dead ones
+    # (tests/faults/test_postgres_restart.py).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A hot standby of the primary for residents' reads, with read-your-writes (fascicolo/replica.py,
+    # docs/scale-out.md). Unset: everything on the primary.
+    if env("DATABASE_REPLICA_URL"):
+        DATABASES["replica"] = {
+            **dj_database_url.parse(env("DATABASE_REPLICA_URL")),
+            "OPTIONS": DATABASES["default"]["OPTIONS"],
+            "CONN_HEALTH_CHECKS": True,
+            "TEST": {"MIRROR": "default"},
+        }
+        DATABASE_ROUTERS = ["fascicolo.replica.ReplicaRouter"]
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode.
     ensure_private_file(DATABASES["default"]["NAME"])
@@ -168,6 +184,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Requests whose reads may come from the replica, and how long a browser that wrote reads from the
+# primary (longer than the replica's lag).
+DATABASE_REPLICA_PATHS = env_list("DATABASE_REPLICA_PATHS", "/area-personale/")
+DATABASE_REPLICA_PIN_SECONDS = int(env("DATABASE_REPLICA_PIN_SECONDS", "30"))
 
 # --- Cache, sessions, broker ----------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")

@@ -136,12 +136,13 @@ def self_signed_tls(directory):
     return key_path, cert_path
 
 
-def nginx_config(directory, *, https_port, upstream_port, key_path, cert_path):
+def nginx_config(directory, *, https_port, upstream_ports, key_path, cert_path):
     """deploy/nginx/fascicolo.conf as an operator installs it, with only what differs on loopback
-    replaced: addresses and ports, the certificate, no IPv6. fascicolo-proxy.conf is used unchanged."""
+    replaced: addresses and ports (one upstream server per gunicorn), the certificate, no IPv6.
+    fascicolo-proxy.conf is used unchanged. The access log names the upstream that answered."""
     site = NGINX_SITE.read_text()
     replacements = {
-        "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream_port};",
+        "server 127.0.0.1:8000;": " ".join(f"server 127.0.0.1:{port};" for port in upstream_ports),
         "listen 80;": f"listen 127.0.0.1:{free_port()};",
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
         "/etc/ssl/certs/fascicolo.comune.example.it.pem": str(cert_path),
@@ -159,7 +160,8 @@ def nginx_config(directory, *, https_port, upstream_port, key_path, cert_path):
     (directory / "nginx.conf").write_text(
         f"{user}worker_processes 1;\npid {directory}/nginx.pid;\nerror_log {directory}/error.log;\n"
         "events { worker_connections 256; }\n"
-        f"http {{\n  access_log {directory}/access.log;\n  client_body_temp_path {directory}/body;\n"
+        "http {\n  log_format upstreams '$upstream_addr $status $request_uri';\n"
+        f"  access_log {directory}/access.log upstreams;\n  client_body_temp_path {directory}/body;\n"
         f"  proxy_temp_path {directory}/proxy;\n  include /etc/nginx/mime.types;\n  include site.conf;\n}}\n"
     )
     return directory / "nginx.conf"
@@ -194,30 +196,36 @@ class ServedPortal:
     ``url`` is where a client reaches it; ``ca_file`` the certificate to trust for HTTPS.
     """
 
-    def __init__(self, directory, env, *, nginx=True, workers=2):
+    def __init__(self, directory, env, *, nginx=True, workers=2, backends=1):
         self.directory = directory
-        self.gunicorn_port = free_port()
+        # One gunicorn per port: ``backends`` > 1 serves the same portal from several processes, as
+        # several machines behind a load balancer would (docs/scale-out.md).
+        self.gunicorn_ports = [free_port() for _ in range(backends)]
+        self.gunicorn_port = self.gunicorn_ports[0]
         self.nginx_port = free_port() if nginx else None
         self.ca_file = None
         self.processes = []
         self.env = dict(env)
         self.url = f"https://127.0.0.1:{self.nginx_port}" if nginx else f"http://127.0.0.1:{self.gunicorn_port}"
+        self.backend_urls = [f"http://127.0.0.1:{port}" for port in self.gunicorn_ports]
         self.env.setdefault("SITE_URL", self.url)
         self.workers = workers
         self.nginx = nginx
 
     def start(self, timeout=120):
-        gunicorn = [
-            str(ROOT / ".venv" / "bin" / "gunicorn"), "fascicolo.wsgi:application",
-            "--bind", f"127.0.0.1:{self.gunicorn_port}", "--workers", str(self.workers),
-            "--worker-class", "gthread", "--threads", "4", "--timeout", "120",
-        ]  # fmt: skip
-        self.processes.append(Process("gunicorn", gunicorn, self.env, self.directory / "gunicorn.log"))
+        for port in self.gunicorn_ports:
+            gunicorn = [
+                str(ROOT / ".venv" / "bin" / "gunicorn"), "fascicolo.wsgi:application",
+                "--bind", f"127.0.0.1:{port}", "--workers", str(self.workers),
+                "--worker-class", "gthread", "--threads", "4", "--timeout", "120",
+            ]  # fmt: skip
+            name = "gunicorn" if len(self.gunicorn_ports) == 1 else f"gunicorn-{port}"
+            self.processes.append(Process(name, gunicorn, self.env, self.directory / f"{name}.log"))
         if self.nginx:
             key_path, cert_path = self_signed_tls(self.directory)
             self.ca_file = cert_path
             conf = nginx_config(
-                self.directory, https_port=self.nginx_port, upstream_port=self.gunicorn_port,
+                self.directory, https_port=self.nginx_port, upstream_ports=self.gunicorn_ports,
                 key_path=key_path, cert_path=cert_path,
             )  # fmt: skip
             command = ["nginx", "-p", str(self.directory), "-c", str(conf), "-g", "daemon off;"]
@@ -232,18 +240,25 @@ class ServedPortal:
 
         context = ssl.create_default_context(cafile=str(self.ca_file)) if self.ca_file else None
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        waiting = [self.url, *self.backend_urls[1:]]  # every backend, not only the first to answer
+        while waiting and time.monotonic() < deadline:
             for process in self.processes:
                 if process.process.poll() is not None:
                     raise RuntimeError(f"{process.name} exited\n" + self.output())
             try:
-                probe = self.url + "/healthz"  # https:// or http://, built above
+                probe = waiting[0] + "/healthz"  # https:// or http://, built above
                 with urllib.request.urlopen(probe, timeout=5, context=context) as response:  # noqa: S310
                     if response.status == 200:
-                        return
+                        waiting.pop(0)
             except OSError:
                 time.sleep(0.3)
-        raise RuntimeError("the portal did not answer /healthz\n" + self.output())
+        if waiting:
+            raise RuntimeError("the portal did not answer /healthz\n" + self.output())
+
+    def upstreams(self):
+        """What nginx logged so far, one ``(upstream address, status, request URI)`` per request."""
+        lines = (self.directory / "access.log").read_text().splitlines()
+        return [tuple(line.split(" ", 2)) for line in lines]
 
     def output(self):
         return "\n".join(process.output() for process in self.processes)
