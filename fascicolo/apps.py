@@ -7,4 +7,4 @@ class FascicoloConfig(AppConfig):
     verbose_name = _("Fascicolo del Cittadino")
 
     def ready(self):
-        from . import checks, groups  # noqa: F401  (registers system checks and the post_migrate hook)
+        from . import checks, chrome, groups  # noqa: F401  (system checks, the chrome's reset, the post_migrate hook)

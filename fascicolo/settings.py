@@ -201,6 +201,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The page chrome that is the same for everyone, per process and language (fascicolo/chrome.py).
+CACHES["chrome"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fascicolo-chrome"}
 
 # Sessions live in the database, which every web process shares.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -18,7 +18,7 @@ def menu_for(request, person, unread=0):
         entries.append(
             {
                 "key": section.key,
-                "label": section.label,
+                "label": str(section.label),
                 "url": url,
                 "icon": section.icon,
                 "current": current,
