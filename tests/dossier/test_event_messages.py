@@ -29,15 +29,7 @@ from tests.helpers import login_resident, opt_in
 from tests.payments.factories import make_position
 from tests.payments.notifications import signature, succeeded_body
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def private_storage(tmp_path, settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": tmp_path}},
-    }
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
 
 def _ready_certificate(user, person, captured):

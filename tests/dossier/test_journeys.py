@@ -48,7 +48,7 @@ def resident_logs_in(page, url, person):
 
 
 def test_resident_pays_the_stamp_and_downloads_the_ready_certificate_from_messaggi(
-    celery_worker, live_server, phone, family, settings, tmp_path
+    private_storage, celery_worker, live_server, phone, family, settings, tmp_path
 ):
     settings.CERTIFICATES_PAID_STAMP_ENABLED = True
     settings.PSP_SIMULATOR_KNOBS = {
