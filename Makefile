@@ -26,11 +26,18 @@ $(UV):
 	$(UV) sync --frozen
 	touch $@
 
-peers: var/peers/spid-sp-test/.synced ## outside validators the tests run, each in its own environment (tests/peers/)
+peers: var/peers/spid-sp-test/.synced var/peers/spid-cie-oidc/.synced ## outside peers the tests run, each in its own environment (tests/peers/)
 
 # AgID's spid-sp-test conflicts with the project's pins (kombu/celery): its own locked environment.
 var/peers/spid-sp-test/.synced: $(UV) tests/peers/spid-sp-test/pyproject.toml tests/peers/spid-sp-test/uv.lock
 	UV_PROJECT_ENVIRONMENT=$(CURDIR)/var/peers/spid-sp-test $(UV) sync --frozen --project tests/peers/spid-sp-test \
+		-p $$(.venv/bin/python -c 'import sys; print(sys._base_executable)')
+	touch $@
+
+# The official SPID/CIE OIDC Federation SDK pins Django<5 and pydantic<2: its own locked environment, for
+# the trust anchor and OP the federation tests run (tests/identity/federation_peer.py).
+var/peers/spid-cie-oidc/.synced: $(UV) tests/peers/spid-cie-oidc/pyproject.toml tests/peers/spid-cie-oidc/uv.lock
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/var/peers/spid-cie-oidc $(UV) sync --frozen --project tests/peers/spid-cie-oidc \
 		-p $$(.venv/bin/python -c 'import sys; print(sys._base_executable)')
 	touch $@
 
@@ -60,8 +67,8 @@ schema: setup ## regenerate docs/openapi.yaml from the code (tests/api/test_sche
 	TESTING=1 $(PY) manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn
 
 messages: setup ## extract and compile the translations (Italian source, English translation)
-	DEBUG=1 $(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=static/vendor
-	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+	DEBUG=1 $(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=static/vendor --ignore=var --ignore=tests/peers
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=var
 
 clean:
 	rm -rf .venv .tools node_modules var staticfiles

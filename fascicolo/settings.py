@@ -247,6 +247,9 @@ CELERY_BEAT_SCHEDULE = {
     "payments-time-based-statuses": {"task": "payments.refresh_time_based_statuses", "schedule": 3600.0},
     # Emails neither sent nor queued (fascicolo/outbox/services.py).
     "outbox-sweep-emails": {"task": "outbox.sweep_emails", "schedule": 60.0},
+    # OpenID Federation trust chains of the identity providers, resolved again before they expire
+    # (fascicolo/identity/federation/chains.py).
+    "identity-refresh-trust-chains": {"task": "identity.refresh_trust_chains", "schedule": 600.0},
     # The access log's daily anchor, outside the database (fascicolo/audit, AUDIT_ANCHOR_FILE).
     "audit-anchor": {"task": "audit.anchor_access_log", "schedule": 24 * 3600.0},
 }
@@ -417,6 +420,10 @@ if DEMO_IDP_ENABLED or env_bool("TESTING"):
 # Both are published at /accesso/jwks.json. Rotation: docs/identity.md.
 IDENTITY_SIGNING_KEY_FILE = Path(env("IDENTITY_SIGNING_KEY_FILE", VAR_DIR / "identity-signing-key.json"))
 IDENTITY_ENCRYPTION_KEY_FILE = Path(env("IDENTITY_ENCRYPTION_KEY_FILE", VAR_DIR / "identity-encryption-key.json"))
+# OpenID Federation: the relying party's federation key (a private JWK, distinct from the two above),
+# which signs its entity configuration at /.well-known/openid-federation, and that statement's lifetime.
+IDENTITY_FEDERATION_KEY_FILE = Path(env("IDENTITY_FEDERATION_KEY_FILE", VAR_DIR / "identity-federation-key.json"))
+IDENTITY_FEDERATION_STATEMENT_SECONDS = int(env("IDENTITY_FEDERATION_STATEMENT_SECONDS", str(24 * 3600)))
 # xmlsec1, which pysaml2 signs and verifies SAML with (Debian package xmlsec1).
 IDENTITY_XMLSEC_BINARY = env("IDENTITY_XMLSEC_BINARY", "/usr/bin/xmlsec1")
 

@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 
 from . import health, views
 from .audit.admin_mixins import AuditedAutocompleteJsonView
+from .identity import views as identity_views
 
 # The portal's error pages; under /api/ RFC 9457 problem documents (fascicolo/errors.py).
 handler400 = "fascicolo.errors.bad_request"
@@ -25,6 +26,9 @@ urlpatterns = [
     path("admin/autocomplete/", admin.site.admin_view(AuditedAutocompleteJsonView.as_view(admin_site=admin.site))),
     path("admin/", admin.site.urls),
     path("accesso/", include("fascicolo.identity.urls")),
+    # The relying party's OpenID Federation entity configuration, at its entity id (docs/identity.md).
+    path(".well-known/openid-federation", identity_views.entity_configuration, name="openid_federation"),
+    path("<path:path>/.well-known/openid-federation", identity_views.entity_configuration),
     path("personale/", include("allauth.urls")),
     path("sessione/", include("fascicolo.security.urls")),
     path("area-personale/pagamenti/", include("payments.urls")),

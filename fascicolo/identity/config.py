@@ -56,6 +56,13 @@ def backend_from_env(backend_id, *, demo_client_id, demo_client_secret_value):
         "family_name_claim": get("FAMILY_NAME_CLAIM", ""),
         "birth_date_claim": get("BIRTH_DATE_CLAIM", ""),
         "birth_place_claim": get("BIRTH_PLACE_CLAIM", ""),
+        # OpenID Federation (type oidc): the trust anchor's entity id switches it on; ISSUER is then
+        # the provider's entity id and ENTITY_ID the relying party's (default SITE_URL).
+        "trust_anchor": get("TRUST_ANCHOR", ""),
+        "trust_anchor_jwks_file": get("TRUST_ANCHOR_JWKS_FILE", ""),
+        "authority_hints": [hint.strip() for hint in get("AUTHORITY_HINTS", "").split(",") if hint.strip()],
+        "trust_marks_file": get("TRUST_MARKS_FILE", ""),
+        "federation_key_file": get("FEDERATION_KEY_FILE", ""),
         # SAML (type saml): the provider's metadata, the portal's entity id, certificate and contacts.
         "idp_metadata_file": get("IDP_METADATA_FILE", ""),
         "entity_id": get("ENTITY_ID", ""),

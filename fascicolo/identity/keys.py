@@ -12,6 +12,11 @@ from joserfc.jwk import KeySet, RSAKey
 
 from fascicolo.private_paths import create_files_once
 
+# The algorithms the SPID/CIE OIDC rules allow ("Algoritmi crittografici": RS256/RS512 required,
+# ES256/ES512/PS256/PS512 recommended; never none, HS*, RSA1_5), for every JWS the portal verifies
+# (ID tokens, userinfo, entity statements). Anything else is refused.
+SIGNING_ALGORITHMS = ["RS256", "RS512", "ES256", "ES512", "PS256", "PS512"]
+
 # What each kind of key is for, as published in the JWKS (RFC 7517 §4.2-4.4). RSA 2048 is the
 # minimum the SPID/CIE OIDC rules accept ("Algoritmi crittografici").
 KEY_PARAMETERS = {

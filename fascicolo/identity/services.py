@@ -1,5 +1,8 @@
 """Turning a verified identity into a resident's session, and finding the resident's registry record."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.auth import get_user_model, login, logout
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -8,6 +11,9 @@ from registry.selectors import person_by_fiscal_code
 
 from . import signals
 from .backends import registry
+from .backends.base import LoginFailed
+from .federation.entity import entity_configuration as federation_entity_configuration
+from .federation.entity import load_trust_marks
 from .loa import SESSION_LOA_KEY, session_loa
 from .models import LoginEvent, LoginOutcome, ResidentAccount
 
@@ -88,6 +94,69 @@ def backend_label(backend_id):
 def login_backend(backend_id):
     """The enabled backend with this id, or ``None``."""
     return registry.get_backend(backend_id)
+
+
+# --- OpenID Federation: the relying party's entity configuration, the providers' trust chains ------
+
+
+def federation_backends(path=None):
+    """The enabled backends that reach their provider through OpenID Federation; with ``path``, only
+    those whose relying party entity id has this URL path (``/`` for an entity id without one)."""
+    found = [backend for backend in registry.enabled_backends() if getattr(backend, "federation", False)]
+    if path is None:
+        return found
+    path = "/" + path.strip("/")
+    return [backend for backend in found if "/" + urlsplit(backend.entity_id).path.strip("/") == path]
+
+
+def entity_configuration(request, path="/"):
+    """The signed entity configuration of the relying party whose entity id has this URL path, or
+    ``None``. The backends sharing that entity id (SPID and CIE, usually) make one entity: their
+    redirect URIs, keys, authority hints and trust marks together; the first one's federation key."""
+    backends = federation_backends(path)
+    if not backends:
+        return None
+    first = backends[0]
+    relying_party = first.relying_party_metadata(request)
+    authority_hints, trust_marks, keys_by_id = [], [], {}
+    for backend in backends:
+        metadata = backend.relying_party_metadata(request)
+        for uri in metadata["redirect_uris"]:
+            if uri not in relying_party["redirect_uris"]:
+                relying_party["redirect_uris"].append(uri)
+        for key in metadata["jwks"]["keys"]:
+            keys_by_id.setdefault(key["kid"], key)
+        authority_hints += [hint for hint in backend.authority_hints if hint not in authority_hints]
+        trust_marks += [mark for mark in load_trust_marks(backend.trust_marks_file) if mark not in trust_marks]
+    relying_party["jwks"] = {"keys": list(keys_by_id.values())}
+    federation_entity = {
+        "organization_name": relying_party["organization_name"],
+        "homepage_uri": settings.SITE_URL,
+        **({"contacts": relying_party["contacts"]} if "contacts" in relying_party else {}),
+    }
+    return federation_entity_configuration(
+        entity_id=first.entity_id,
+        federation_key=first.federation_key(),
+        authority_hints=authority_hints,
+        trust_marks=trust_marks,
+        metadata={"federation_entity": federation_entity, "openid_relying_party": relying_party},
+        lifetime=settings.IDENTITY_FEDERATION_STATEMENT_SECONDS,
+    )
+
+
+def refresh_trust_chains():
+    """Resolve again the trust chain of every federation backend's provider that is near its expiry
+    (``federation.chains``); a failure is logged and does not stop the others. Returns
+    ``{backend id: "ok" | reason}``."""
+    results = {}
+    for backend in federation_backends():
+        try:
+            backend.trust_chain()
+        except LoginFailed as failure:
+            results[backend.id] = failure.reason
+        else:
+            results[backend.id] = "ok"
+    return results
 
 
 # --- Login, step-up, logout, and their history ---------------------------------------------------

@@ -156,6 +156,16 @@ def portal_jwks(request):
     return JsonResponse({"keys": list(found.values())})
 
 
+@require_GET
+def entity_configuration(request, path=""):
+    """The relying party's OpenID Federation entity configuration (a signed JWT) for the entity id
+    with this path: ``/.well-known/openid-federation`` for an entity id that is the site's root."""
+    statement = services.entity_configuration(request, path)
+    if statement is None:
+        raise Http404
+    return HttpResponse(statement, content_type="application/entity-statement+jwt")
+
+
 def _failed(request, failure, level=None):
     query = urlencode({"level": int(level or LoA.L2)})
     retry_url = f"{reverse('identity:login')}?{query}"

@@ -111,8 +111,19 @@ def test_backends_come_from_environment_variables(monkeypatch):
         "request_object": True, "userinfo": "signed", "clock_leeway": "60",
         "fiscal_number_claim": "nin", "fiscal_number_format": "tinit-any-case",
         "given_name_claim": "", "family_name_claim": "", "birth_date_claim": "", "birth_place_claim": "",
+        "trust_anchor": "", "trust_anchor_jwks_file": "", "authority_hints": [], "trust_marks_file": "",
+        "federation_key_file": "",
         "idp_metadata_file": "", "entity_id": "", "key_file": "", "cert_file": "", "ipa_code": "",
         "contact_email": "", "contact_phone": "",
     }  # fmt: skip
+    monkeypatch.setenv("IDENTITY_CIE_TRUST_ANCHOR", "https://ta.example")
+    monkeypatch.setenv("IDENTITY_CIE_AUTHORITY_HINTS", "https://intermediate.example, https://ta.example")
+    monkeypatch.setenv("IDENTITY_CIE_TRUST_MARKS_FILE", "/v/trust-marks.json")
+    federated = backend_from_env("cie", demo_client_id="d", demo_client_secret_value="ds")
+    assert (federated["trust_anchor"], federated["authority_hints"], federated["trust_marks_file"]) == (
+        "https://ta.example",
+        ["https://intermediate.example", "https://ta.example"],
+        "/v/trust-marks.json",
+    )
     demo = backend_from_env("spid-demo", demo_client_id="d", demo_client_secret_value="ds")
     assert (demo["is_demo"], demo["issuer"], demo["client_id"]) == (True, "self", "d")

@@ -65,7 +65,7 @@ def test_the_login_request_carries_pkce_state_nonce_acr_and_the_spid_claims(flow
     state, nonce = request_object["state"], request_object["nonce"]
     assert len(state) >= 32 and len(nonce) >= 32 and state != nonce
     assert request_object["acr_values"] == "https://www.spid.gov.it/SpidL3"
-    assert request_object["scope"] == "openid" and request_object["prompt"] == "login"
+    assert request_object["scope"] == "openid" and request_object["prompt"] == "consent login"
     assert request_object["claims"]["userinfo"]["https://attributes.eid.gov.it/fiscal_number"] == {"essential": True}
     assert request_object["redirect_uri"] == f"{flow.base}/accesso/spid-demo/ritorno/"
 

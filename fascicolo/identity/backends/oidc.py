@@ -36,6 +36,8 @@ from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
 from .. import backchannel, keys
+from ..federation import chains
+from ..federation.trust_chain import TrustChainError
 from ..loa import LoA
 from .base import CLAIM_MESSAGES, ConfigProblem, IdentityBackend, LoginFailed, VerifiedIdentity
 from .claims import SPID_FISCAL_NUMBER_CLAIM, TINIT_PREFIX, ClaimMapping, ClaimProblem
@@ -45,9 +47,7 @@ logger = logging.getLogger(__name__)
 
 FISCAL_NUMBER_CLAIM = SPID_FISCAL_NUMBER_CLAIM
 FISCAL_NUMBER_PREFIX = TINIT_PREFIX
-# The algorithms the SPID/CIE OIDC rules allow ("Algoritmi crittografici": RS256/RS512 required,
-# ES256/ES512/PS256/PS512 recommended; never none, HS*, RSA1_5). Anything else is refused.
-SIGNING_ALGORITHMS = ["RS256", "RS512", "ES256", "ES512", "PS256", "PS512"]
+SIGNING_ALGORITHMS = keys.SIGNING_ALGORITHMS
 # Key management and content encryption for the JWEs sent to the portal (its keys are RSA, so the
 # ECDH-ES variants CIE also allows do not apply).
 ENCRYPTION_ALGORITHMS = ["RSA-OAEP", "RSA-OAEP-256"]
@@ -87,6 +87,10 @@ MESSAGES = {
         "risulta emessa nel futuro. Riprova tra qualche minuto; se il problema continua, contatta il Comune."
     ),
     "decryption": _("La risposta del gestore dell'identità non è cifrata per questo portale e non si può leggere."),
+    "trust_chain": _(
+        "Il portale non ha potuto verificare che il gestore dell'identità faccia parte della federazione "
+        "SPID/CIE, quindi per sicurezza non ti ha inviato da lui. Riprova più tardi o scegli un altro modo di accedere."
+    ),
     "userinfo_format": _(
         "Il gestore dell'identità ha inviato i tuoi dati senza la protezione richiesta (firma e cifratura): "
         "per sicurezza l'accesso è stato interrotto."
@@ -150,6 +154,24 @@ class OIDCBackend(IdentityBackend):
         self.previous_key_files = list(self.config.get("previous_key_files") or [])
         self.clock_leeway = self.config.get("clock_leeway")
         self.claim_mapping = ClaimMapping.from_config(self.config)
+        # OpenID Federation: with a trust anchor, ``issuer`` is the provider's entity id, its metadata
+        # comes from the resolved trust chain, and the client is registered automatically: its
+        # client_id is the relying party's entity id (docs/identity.md, "OpenID Federation").
+        self.trust_anchor = (self.config.get("trust_anchor") or "").rstrip("/")
+        self.entity_id = (self.config.get("entity_id") or settings.SITE_URL).rstrip("/")
+        self.authority_hints = list(
+            self.config.get("authority_hints") or ([self.trust_anchor] if self.trust_anchor else [])
+        )
+        self.trust_anchor_jwks_file = self.config.get("trust_anchor_jwks_file") or ""
+        self.trust_marks_file = self.config.get("trust_marks_file") or ""
+        self.federation_key_file = self.config.get("federation_key_file") or str(settings.IDENTITY_FEDERATION_KEY_FILE)
+        if self.federation and not self.client_id:
+            self.client_id = self.entity_id
+
+    @property
+    def federation(self):
+        """Whether the provider is found through an OpenID Federation trust chain."""
+        return bool(self.trust_anchor)
 
     @property
     def signs(self):
@@ -187,6 +209,8 @@ class OIDCBackend(IdentityBackend):
             if not 0 <= leeway <= 300:
                 problems.append(ConfigProblem(f"{name}: clock_leeway must be between 0 and 300 seconds"))
         problems += [ConfigProblem(f"{name}: {problem}") for problem in self.claim_mapping.problems()]
+        if self.federation:
+            problems += self._federation_problems(name)
         key_files = [
             *([self.private_key_file] if self.signs else []),
             *([self.encryption_key_file] if self.decrypts else []),
@@ -196,6 +220,27 @@ class OIDCBackend(IdentityBackend):
             # Generated on first use in development only: production keys are provisioned.
             if not (settings.DEBUG or self.is_demo or Path(path).exists()):
                 problems.append(ConfigProblem(f"{name}: key file {path} does not exist"))
+        return problems
+
+    def _federation_problems(self, name):
+        problems = []
+        for what, url in (("trust_anchor", self.trust_anchor), ("entity_id", self.entity_id)):
+            if not url.startswith("https://") and not (url.startswith("http://") and (settings.DEBUG or self.is_demo)):
+                problems.append(ConfigProblem(f"{name}: {what} must be an https URL"))
+        if self.client_id != self.entity_id:
+            problems.append(
+                ConfigProblem(
+                    f"{name}: with OpenID Federation the client_id is the relying party's entity id {self.entity_id}",
+                    hint="Leave IDENTITY_<ID>_CLIENT_ID empty (automatic registration).",
+                )
+            )
+        if self.client_auth != "private_key_jwt" or not self.request_object:
+            problems.append(ConfigProblem(f"{name}: OpenID Federation needs private_key_jwt and request objects"))
+        for path in (self.trust_anchor_jwks_file, self.trust_marks_file):
+            if path and not Path(path).exists():
+                problems.append(ConfigProblem(f"{name}: file {path} does not exist"))
+        if not (settings.DEBUG or self.is_demo or Path(self.federation_key_file).exists()):
+            problems.append(ConfigProblem(f"{name}: federation key file {self.federation_key_file} does not exist"))
         return problems
 
     def leeway(self):
@@ -224,6 +269,37 @@ class OIDCBackend(IdentityBackend):
             *([keys.load_or_create(self.encryption_key_file, "enc")] if self.decrypts else []),
         ]
         return keys.public_jwks(*current, *(keys.load_or_create(path) for path in self.previous_key_files))
+
+    # --- OpenID Federation: what the relying party says about itself ---------------------------------
+
+    def federation_key(self):
+        """The relying party's federation key (signs its entity configuration), not an OIDC key."""
+        return keys.load_or_create(self.federation_key_file, "sig")
+
+    def relying_party_metadata(self, request):
+        """This backend's part of the ``openid_relying_party`` metadata of the entity configuration
+        (SPID/CIE OIDC rules, "Metadata openid_relying_party"; the algorithms those rules allow and
+        this backend uses)."""
+        contacts = [self.config["contact_email"]] if self.config.get("contact_email") else []
+        return {
+            "client_id": self.entity_id,
+            "client_registration_types": ["automatic"],
+            "client_name": settings.MUNICIPALITY["name"],
+            "organization_name": settings.MUNICIPALITY["name"],
+            **({"contacts": contacts} if contacts else {}),
+            "application_type": "web",
+            "redirect_uris": [self.redirect_uri(request)],
+            "response_types": ["code"],
+            "grant_types": ["authorization_code"],
+            "jwks": self.public_jwks(),
+            "token_endpoint_auth_method": "private_key_jwt",
+            "token_endpoint_auth_signing_alg": "RS256",
+            "request_object_signing_alg": "RS256",
+            "id_token_signed_response_alg": "RS256",
+            "userinfo_signed_response_alg": "RS256",
+            "userinfo_encrypted_response_alg": ENCRYPTION_ALGORITHMS[0],
+            "userinfo_encrypted_response_enc": CONTENT_ENCRYPTION_ALGORITHMS[-1],
+        }
 
     def _client_authentication(self, token_endpoint):
         """``(data, auth)`` for the token request."""
@@ -265,7 +341,26 @@ class OIDCBackend(IdentityBackend):
         except (requests.RequestException, ValueError) as exc:
             raise fail("provider_unreachable", f"{url}: {exc}") from exc
 
-    def metadata(self):
+    def trust_chain(self, refresh=False):
+        """The provider's resolved trust chain (``federation.trust_chain.TrustChain``), from the cache or
+        resolved now; ``LoginFailed`` with reason ``trust_chain:<why>`` when there is none."""
+        anchor_keys = None
+        if self.trust_anchor_jwks_file:
+            anchor_keys = KeySet.import_key_set(json.loads(Path(self.trust_anchor_jwks_file).read_text()))
+        try:
+            return chains.get(
+                self.issuer, self.trust_anchor, entity_type="openid_provider", refresh=refresh,
+                trust_anchor_keys=anchor_keys, leeway=self.leeway(), session=backchannel.session(self.in_process),
+            )  # fmt: skip
+        except TrustChainError as exc:
+            raise fail(f"trust_chain:{exc.reason}", f"{self.issuer} to {self.trust_anchor}: {exc.detail}") from exc
+
+    def metadata(self, refresh=False):
+        if self.federation:
+            data = self.trust_chain(refresh=refresh).metadata["openid_provider"]
+            if str(data.get("issuer", "")).rstrip("/") != self.issuer:
+                raise fail("trust_chain:metadata", f"openid_provider metadata names issuer {data.get('issuer')!r}")
+            return data
         data = cache.get(self._cache_key("discovery"))
         if data is None:
             data = self._get_json(f"{self.issuer}{DISCOVERY_SUFFIX}")
@@ -275,7 +370,17 @@ class OIDCBackend(IdentityBackend):
         return data
 
     def jwks(self, refresh=False):
-        data = None if refresh else cache.get(self._cache_key("jwks"))
+        if self.federation:
+            # SPID/CIE providers publish their keys in their metadata; a refresh resolves the chain again.
+            metadata = self.metadata(refresh=refresh)
+            if metadata.get("jwks"):
+                data = metadata["jwks"]
+            elif metadata.get("jwks_uri"):
+                data = self._get_json(metadata["jwks_uri"])
+            else:
+                raise fail("trust_chain:metadata", "openid_provider metadata has neither jwks nor jwks_uri")
+        else:
+            data = None if refresh else cache.get(self._cache_key("jwks"))
         if data is None:
             data = self._get_json(self.metadata()["jwks_uri"])
             cache.set(self._cache_key("jwks"), data, settings.IDENTITY_METADATA_CACHE_SECONDS)
@@ -324,10 +429,15 @@ class OIDCBackend(IdentityBackend):
             "acr_values": LoA(level).acr,
             # SPID forbids the profile scope: attributes are asked for one by one, for userinfo.
             "claims": {"userinfo": {claim: {"essential": True} for claim in self.claim_mapping.requested()}},
-            # SPID asks for a fresh authentication at every login of a service provider.
-            "prompt": "login",
-            "ui_locales": get_language() or settings.LANGUAGE_CODE,
+            # SPID asks for a fresh authentication and the consent page at every login of a service
+            # provider: "consent login" (authorization_endpoint, "prompt"; the official SDK's OP accepts
+            # only "consent" or "consent login").
+            "prompt": "consent login",
         }
+        if not self.federation:
+            # The official SDK's OP (the federation's reference) refuses ui_locales as the string OIDC
+            # defines, and its RP sends none: federation providers get none.
+            params["ui_locales"] = get_language() or settings.LANGUAGE_CODE
         if self.request_object:
             # SPID: client_id, response_type and scope travel both outside and inside the signed
             # request object; PKCE's challenge too (authorization_endpoint, "Request").
@@ -459,10 +569,12 @@ class OIDCBackend(IdentityBackend):
         leeway = self.leeway()
         registry = JWTClaimsRegistry(
             leeway=leeway,
-            iss={"essential": True, "value": self.issuer},
-            aud={"essential": True, "value": self.client_id},
-            sub={"essential": True},
-            **options,
+            **{
+                "iss": {"essential": True, "value": self.issuer},
+                "aud": {"essential": True, "value": self.client_id},
+                "sub": {"essential": True},
+                **options,
+            },
         )
         try:
             registry.validate(claims)
@@ -533,7 +645,14 @@ class OIDCBackend(IdentityBackend):
                 raise fail("provider_error", "userinfo is not JSON") from exc
         else:
             userinfo = self._decode(body).claims
-            self._validate(userinfo, "userinfo")
+            # OIDC Core §5.3.2: a signed userinfo SHOULD carry iss and aud; when it does they must be
+            # right. The official SDK's OP sends neither; the signature and sub bind it to this login.
+            self._validate(
+                userinfo,
+                "userinfo",
+                iss={"essential": False, "value": self.issuer},
+                aud={"essential": False, "value": self.client_id},
+            )
         if not isinstance(userinfo, dict) or userinfo.get("sub") != subject:
             raise fail("claims:sub", "userinfo sub differs from the ID token's")
         return userinfo
