@@ -40,16 +40,11 @@ MAX_AUTHORITY_HINTS = 5
 MAX_INTERMEDIATES = 4
 
 
-class TrustChainError(Exception):
-    """No trust chain could be established. ``reason`` (stable, for the login history):
-    ``unreachable``, ``invalid``, ``signature``, ``expired``, ``trust_anchor`` (no path to the
-    configured trust anchor), ``policy`` (the metadata policy refuses the metadata or cannot be
-    merged), ``metadata`` (no metadata of the expected type); ``detail`` is for the log."""
-
-    def __init__(self, reason, detail):
-        self.reason = reason
-        self.detail = detail
-        super().__init__(f"{reason}: {detail}")
+class TrustChainError(StatementError):
+    """No trust chain could be established. ``reason`` (stable, for the login history): a
+    statement's (``unreachable``, ``invalid``, ``signature``, ``expired``), or ``trust_anchor`` (no
+    path to the configured trust anchor), ``policy`` (the metadata policy refuses the metadata or
+    cannot be merged), ``metadata`` (no metadata of the expected type); ``detail`` is for the log."""
 
 
 @dataclass(frozen=True)
