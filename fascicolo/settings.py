@@ -224,6 +224,10 @@ else:
         # killed worker). It must exceed the longest task's hard time limit.
         "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "600")),
     }
+    if env("CELERY_BROKER_SENTINEL_MASTER"):
+        # CELERY_BROKER_URL=sentinel://s1:26379;sentinel://s2:26379;…: the Sentinels' name of the
+        # Redis primary (kombu's Sentinel transport, docs/scale-out.md).
+        CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = env("CELERY_BROKER_SENTINEL_MASTER")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

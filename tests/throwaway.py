@@ -8,18 +8,12 @@ the ``postgres`` user (``initdb`` refuses root), in a directory that user can re
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 from tests.conftest import wait_until
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.production import free_port
 
 
 class PrivateRedis:

@@ -30,7 +30,7 @@ def portal(tmp_path, production_static_root, settings):
     env.update(
         ADMISSION_CAPACITY="2",
         ADMISSION_REDIS_PREFIX=settings.ADMISSION_REDIS_PREFIX,  # the room's fixture: this test's own
-        LIMIT_CERTIFICATE_REQUESTS="2/h",
+        LIMIT_CERTIFICATE_REQUESTS="2/d",  # a day: no window ends during the test
     )
     portal = ServedPortal(tmp_path, env, workers=1, backends=2)
     portal.env["CSRF_TRUSTED_ORIGINS"] = portal.url
@@ -66,7 +66,7 @@ def test_a_resident_moves_between_web_processes_mid_journey(portal, family, othe
     shown = resident.get(CERTIFICATES, base=first)
     assert "Richiesta ricevuta" in shown.text
 
-    # The per-resident limit (2 an hour here) is counted once for both processes.
+    # The per-resident limit (2 a day here) is counted once for both processes.
     second_request = resident.post_form(CERTIFICATES, REQUEST, certificate_request(head, "nascita"), second, first)
     assert second_request.status_code == 302
     refused = resident.post_form(CERTIFICATES, REQUEST, certificate_request(head, "stato_famiglia"), first, second)
