@@ -339,3 +339,42 @@ def test_federation_configuration_problems_for_the_system_check(settings, tmp_pa
         {"id": "spid", "issuer": "https://op.example.org", "trust_anchor": "https://ta.example.org"}
     )
     assert automatic.client_id == automatic.entity_id == settings.SITE_URL
+
+
+# --- Statements signed by a member of the federation but of the wrong shape: a TrustChainError each ------
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"metadata": "not an object"}, "invalid"),
+        ({"metadata": {"openid_provider": ["not", "an", "object"]}}, "invalid"),
+        ({"metadata_policy": ["not an object"]}, "invalid"),
+        ({"metadata_policy": {"openid_provider": {"contacts": {"subset_of": 5}}}}, "policy"),
+        ({"metadata_policy": {"openid_provider": {"contacts": {"add": [{"a": 1}], "value": [{"a": 1}]}}}}, "policy"),
+        ({"metadata_policy": {"openid_provider": {}}, "metadata_policy_crit": 5}, "policy"),
+    ],
+)
+def test_a_statement_of_the_wrong_shape_breaks_the_chain_with_a_reason(federation, claims, reason):
+    federation.intermediate.subordinates[federation.op.id] = claims
+    with pytest.raises(TrustChainError) as failure:
+        chain_of(federation)
+    assert failure.value.reason == reason
+
+
+@pytest.mark.parametrize("constraints", [{"max_path_length": "1"}, ["max_path_length"]])
+def test_trust_anchor_constraints_of_the_wrong_shape(federation, constraints):
+    federation.anchor.constraints = constraints
+    with pytest.raises(TrustChainError) as failure:
+        chain_of(federation)
+    assert failure.value.reason == "invalid"
+
+
+def test_an_oversized_entity_configuration_is_refused_unread(federation, monkeypatch):
+    from fascicolo.identity.federation import statements
+
+    monkeypatch.setattr(federation.intermediate, "configuration", lambda: "x" * (statements.MAX_BYTES + 1))
+    with pytest.raises(TrustChainError) as failure:
+        chain_of(federation)
+    assert failure.value.reason == "unreachable"
+    assert f"larger than {statements.MAX_BYTES} bytes" in failure.value.detail

@@ -24,6 +24,9 @@ from ..keys import SIGNING_ALGORITHMS
 STATEMENT_TYPE = "entity-statement+jwt"
 CONTENT_TYPE = "application/entity-statement+jwt"
 WELL_KNOWN_PATH = "/.well-known/openid-federation"
+# The largest statement body read (bytes): a statement with trust marks is a few KiB; a larger answer
+# is refused unread beyond this, so that an authority cannot fill the server's memory.
+MAX_BYTES = 256 * 1024
 
 
 class StatementError(Exception):
@@ -63,8 +66,10 @@ class Statement:
             raise StatementError("invalid", f"{self.issuer} about {self.subject}: bad jwks ({exc})") from exc
 
     def fetch_endpoint(self):
-        endpoint = self.claims.get("metadata", {}).get("federation_entity", {}).get("federation_fetch_endpoint")
-        if not endpoint:
+        metadata = self.claims.get("metadata")
+        entity = metadata.get("federation_entity") if isinstance(metadata, dict) else None
+        endpoint = entity.get("federation_fetch_endpoint") if isinstance(entity, dict) else None
+        if not endpoint or not isinstance(endpoint, str):
             raise StatementError("invalid", f"{self.subject} publishes no federation_fetch_endpoint")
         return endpoint
 
@@ -128,16 +133,28 @@ def verify(token, keys, *, issuer, subject, leeway, what):
 
 
 def fetch(url, *, session=None):
-    """The body of an entity statement served at ``url`` (GET, the back channel's timeouts)."""
+    """The body of an entity statement served at ``url`` (GET, the back channel's timeouts), at most
+    ``MAX_BYTES`` bytes; ``StatementError`` (unreachable) otherwise."""
     try:
-        response = (session or backchannel.session()).get(
-            url, headers={"Accept": CONTENT_TYPE}, timeout=backchannel.TIMEOUT
-        )
+        with (session or backchannel.session()).get(
+            url, headers={"Accept": CONTENT_TYPE}, timeout=backchannel.TIMEOUT, stream=True
+        ) as response:
+            if response.raw is None:  # the in-process adapter: the body is already in memory
+                body = response.content
+            else:
+                body = b""
+                for chunk in response.iter_content(16 * 1024):  # requests' errors, not urllib3's
+                    body += chunk
+                    if len(body) > MAX_BYTES:
+                        break
     except requests.RequestException as exc:
         raise StatementError("unreachable", f"{url}: {exc}") from exc
+    text = body[:MAX_BYTES].decode(response.encoding or "utf-8", errors="replace")
     if response.status_code != 200:
-        raise StatementError("unreachable", f"{url}: HTTP {response.status_code} {response.text[:200]}")
-    return response.text.strip()
+        raise StatementError("unreachable", f"{url}: HTTP {response.status_code} {text[:200]}")
+    if len(body) > MAX_BYTES:
+        raise StatementError("unreachable", f"{url}: the answer is larger than {MAX_BYTES} bytes")
+    return text.strip()
 
 
 def fetch_subordinate_statement(endpoint, subject, *, session=None):

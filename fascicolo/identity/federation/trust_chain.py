@@ -79,7 +79,9 @@ def resolve(subject, trust_anchor, *, entity_type, trust_anchor_keys=None, leewa
         anchor = _entity_configuration(trust_anchor, leeway=leeway, session=session, keys=trust_anchor_keys)
     except StatementError as exc:
         raise TrustChainError(exc.reason, exc.detail) from exc
-    max_intermediates = anchor.claims.get("constraints", {}).get("max_path_length", MAX_INTERMEDIATES)
+    max_intermediates = _object(anchor.claims, "constraints", anchor).get("max_path_length", MAX_INTERMEDIATES)
+    if not isinstance(max_intermediates, int) or isinstance(max_intermediates, bool) or max_intermediates < 0:
+        raise TrustChainError("invalid", f"{trust_anchor}: constraints.max_path_length {max_intermediates!r}")
     failures = []
     path = _climb(
         leaf, anchor, visited={subject}, max_intermediates=max_intermediates, leeway=leeway,
@@ -156,22 +158,39 @@ def _climb(entity, anchor, *, visited, max_intermediates, leeway, session, failu
     return None
 
 
+def _object(claims, name, statement):
+    """``claims[name]`` when it is a JSON object, ``{}`` when absent; else ``TrustChainError`` (invalid)."""
+    value = claims.get(name, {})
+    if not isinstance(value, dict):
+        raise TrustChainError(
+            "invalid", f"{statement.issuer} about {statement.subject}: {name} is not an object ({type(value).__name__})"
+        )
+    return value
+
+
 def _resolve_metadata(leaf, subordinates, entity_type):
-    metadata = leaf.claims.get("metadata", {}).get(entity_type)
+    metadata = _object(leaf.claims, "metadata", leaf).get(entity_type)
     if not isinstance(metadata, dict):
         raise TrustChainError("metadata", f"{leaf.subject} publishes no {entity_type} metadata")
     # The immediate superior may assert metadata about the leaf: it replaces the leaf's own values.
-    metadata = {**metadata, **subordinates[0].claims.get("metadata", {}).get(entity_type, {})}
+    superior = subordinates[0]
+    metadata = {**metadata, **_object(_object(superior.claims, "metadata", superior), entity_type, superior)}
     merged = {}
     try:
         for statement in reversed(subordinates):  # from the trust anchor's down
-            statement_policy = statement.claims.get("metadata_policy", {}).get(entity_type, {})
-            policy.check(statement_policy, statement.claims.get("metadata_policy_crit", []))
+            statement_policy = _object(_object(statement.claims, "metadata_policy", statement), entity_type, statement)
+            critical = statement.claims.get("metadata_policy_crit", [])
+            if not isinstance(critical, list):
+                raise policy.PolicyError(f"metadata_policy_crit {critical!r} is not a list")
+            policy.check(statement_policy, critical)
             merged = policy.merge(merged, statement_policy)
         resolved = policy.apply(metadata, merged)
     except policy.PolicyError as exc:
         raise TrustChainError("policy", f"{leaf.subject} ({entity_type}): {exc}") from exc
-    return {**leaf.claims.get("metadata", {}), entity_type: resolved}
+    except (TypeError, ValueError, AttributeError) as exc:
+        # An operator's value of the wrong JSON type (subset_of: 5, unhashable values …).
+        raise TrustChainError("policy", f"{leaf.subject} ({entity_type}): malformed policy ({exc!r})") from exc
+    return {**leaf.claims["metadata"], entity_type: resolved}
 
 
 def seconds_left(chain):
