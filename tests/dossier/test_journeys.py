@@ -24,6 +24,7 @@ from tests.identity.conftest import demo_provider, demo_signing_key_file  # noqa
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("demo_provider")]
 
 PHONE = {"width": 360, "height": 740}
+WAIT = 30_000  # ms: a page may take long on a loaded machine; a real failure still fails
 
 
 @pytest.fixture
@@ -40,11 +41,11 @@ def resident_logs_in(page, url, person):
     page.goto(url + "/accesso/")
     assert_accessible(page)
     page.get_by_role("link", name=re.compile("Entra con SPID")).click()
-    expect(page).to_have_url(re.compile(r"/demo-idp/authorize\?"))
+    expect(page).to_have_url(re.compile(r"/demo-idp/authorize\?"), timeout=WAIT)
     page.locator("label", has_text=person.fiscal_code).click()
     page.locator("label", has_text="Livello 2").click()
     page.get_by_role("button", name="Accedi", exact=True).click()
-    expect(page.get_by_role("banner")).to_contain_text(person.given_name)
+    expect(page.get_by_role("banner")).to_contain_text(person.given_name, timeout=WAIT)
 
 
 def test_resident_pays_the_stamp_and_downloads_the_ready_certificate_from_messaggi(
@@ -62,7 +63,9 @@ def test_resident_pays_the_stamp_and_downloads_the_ready_certificate_from_messag
     assert_accessible(page)
     page.locator("label", has_text=re.compile(r"^Certificato di residenza$")).click()
     page.get_by_role("button", name="Richiedi il certificato").click()
-    expect(page.get_by_role("alert").or_(page.get_by_role("status")).first).to_contain_text("Richiesta ricevuta")
+    expect(page.get_by_role("alert").or_(page.get_by_role("status")).first).to_contain_text(
+        "Richiesta ricevuta", timeout=WAIT
+    )
     certificate = Certificate.objects.get()
     wait_until(
         lambda: Certificate.objects.get(pk=certificate.pk).status == Status.AWAITING_STAMP,
@@ -73,26 +76,28 @@ def test_resident_pays_the_stamp_and_downloads_the_ready_certificate_from_messag
     page.goto(live_server.url + "/area-personale/pagamenti/")
     assert_accessible(page)
     page.get_by_role("button", name=re.compile("Paga il bollo")).click()
-    expect(page.get_by_role("heading", name="Simulatore PSP — checkout")).to_be_visible()
+    expect(page.get_by_role("heading", name="Simulatore PSP — checkout")).to_be_visible(timeout=WAIT)
     assert_accessible(page)
     page.get_by_role("button", name="Paga", exact=True).click()
     status = page.locator("#attempt-status")
-    expect(status).to_contain_text("Pagamento riuscito", timeout=30_000)
+    expect(status).to_contain_text("Pagamento riuscito", timeout=WAIT)
     # The result page polls (aria-live) until the worker has released the certificate, then links it.
     expect(status).to_contain_text("Il certificato «Certificato di residenza» è pronto.", timeout=90_000)
-    expect(status.get_by_role("link", name=re.compile("Scarica il certificato"))).to_be_visible()
+    expect(status.get_by_role("link", name=re.compile("Scarica il certificato"))).to_be_visible(timeout=WAIT)
     assert_accessible(page)
 
     wait_until(
         lambda: Message.objects.filter(kind="certificate_ready").exists(), timeout=60, message="the message is written"
     )
     page.goto(live_server.url + "/area-personale/")
-    expect(page.get_by_role("link", name="Certificato pronto: Certificato di residenza")).to_be_visible()
+    expect(page.get_by_role("link", name="Certificato pronto: Certificato di residenza")).to_be_visible(timeout=WAIT)
     page.goto(live_server.url + "/area-personale/messaggi/")
     assert_accessible(page)
-    expect(page.get_by_text("Marca da bollo pagata: Certificato di residenza")).to_be_visible()
+    expect(page.get_by_text("Marca da bollo pagata: Certificato di residenza")).to_be_visible(timeout=WAIT)
     page.get_by_role("link", name=re.compile("Certificato pronto: Certificato di residenza")).click()
-    expect(page.get_by_role("heading", name="Certificato pronto: Certificato di residenza", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Certificato pronto: Certificato di residenza", level=1)).to_be_visible(
+        timeout=WAIT
+    )
     assert_accessible(page)
     assert Message.objects.get(kind="certificate_ready").read_at is not None
 
@@ -127,15 +132,15 @@ def test_clerk_reads_a_person_and_the_resident_sees_it_with_its_purpose(live_ser
     office.locator("input[name=login]").fill(clerk.username)
     office.locator("input[name=password]").fill(PASSWORD)
     office.locator("input[name=password]").press("Enter")
-    expect(office).to_have_url(re.compile(r"/personale/2fa/authenticate/"))
+    expect(office).to_have_url(re.compile(r"/personale/2fa/authenticate/"), timeout=WAIT)
     assert_accessible(office)
     office.locator("input[name=code]").fill(totp_code(secret))
     office.locator("input[name=code]").press("Enter")
-    expect(office).to_have_url(re.compile(r"/admin/$"))
+    expect(office).to_have_url(re.compile(r"/admin/$"), timeout=WAIT)
     assert_accessible(office)
 
     office.get_by_role("link", name="Cruscotto dei pagamenti").click()
-    expect(office).to_have_url(re.compile(r"/admin/payments/debtposition/cruscotto/"))
+    expect(office).to_have_url(re.compile(r"/admin/payments/debtposition/cruscotto/"), timeout=WAIT)
     assert_accessible(office)
 
     office.goto(f"{live_server.url}/admin/registry/person/{head.pk}/change/")
@@ -144,14 +149,15 @@ def test_clerk_reads_a_person_and_the_resident_sees_it_with_its_purpose(live_ser
     office.get_by_label("Dettagli").fill("pratica 4521")
     assert_accessible(office)
     office.get_by_role("button", name=re.compile("Continua|Conferma|Prosegui")).click()
-    expect(office.locator("#content")).to_contain_text(head.family_name)
+    expect(office).to_have_url(re.compile(rf"/admin/registry/person/{head.pk}/change/"), timeout=WAIT)
+    expect(office.locator("#content")).to_contain_text(head.family_name, timeout=WAIT)
     desk.close()
 
     resident_logs_in(phone, live_server.url, head)
     phone.goto(live_server.url + "/area-personale/accessi/")
     log = phone.locator("section[aria-labelledby=clerks-title]")
-    expect(log).to_contain_text("Ufficio anagrafe (Giorgio Russo) ha consultato Persona:")
-    expect(log).to_contain_text("Motivo: Rilascio di un certificato o di un'attestazione: pratica 4521.")
+    expect(log).to_contain_text("Ufficio anagrafe (Giorgio Russo) ha consultato Persona:", timeout=WAIT)
+    expect(log).to_contain_text("Motivo: Rilascio di un certificato o di un'attestazione: pratica 4521.", timeout=WAIT)
     assert "spid-demo" not in phone.content() and "Motivo —" not in phone.content()
     assert_accessible(phone)
 
