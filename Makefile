@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
+# Installed packages compiled once at install: tests and servers start many Python processes, and
+# machines that set PYTHONDONTWRITEBYTECODE would otherwise compile every import in each of them.
+export UV_COMPILE_BYTECODE := 1
 UV := .tools/bin/uv
 PY := .venv/bin/python
 
