@@ -8,7 +8,7 @@ export UV_COMPILE_BYTECODE := 1
 UV := .tools/bin/uv
 PY := .venv/bin/python
 
-.PHONY: run test setup peers static lint format migrations-check vendor messages schema ci clean
+.PHONY: run test setup peers static lint format migrations-check vendor messages schema ci clean clickday
 
 run: setup ## set everything up, seed the demo municipality once, serve the portal with a Celery worker
 	DEBUG=1 DEMO_MODE=$${DEMO_MODE:-1} $(PY) manage.py migrate --noinput
@@ -72,6 +72,9 @@ schema: setup ## regenerate docs/openapi.yaml from the code (tests/api/test_sche
 messages: setup ## extract and compile the translations (Italian source, English translation)
 	DEBUG=1 $(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=static/vendor --ignore=var --ignore=tests/peers
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=var
+
+clickday: setup ## the click-day load test on a production-like stack; writes docs/benchmarks.md (~15 min)
+	$(PY) benchmarks/clickday.py $(CLICKDAY_ARGS)
 
 clean:
 	rm -rf .venv .tools node_modules var staticfiles

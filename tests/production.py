@@ -136,10 +136,15 @@ def self_signed_tls(directory):
     return key_path, cert_path
 
 
-def nginx_config(directory, *, https_port, upstream_ports, key_path, cert_path):
+def nginx_config(
+    directory, *, https_port, upstream_ports, key_path, cert_path, worker_connections=256, keep_port=False
+):
     """deploy/nginx/fascicolo.conf as an operator installs it, with only what differs on loopback
     replaced: addresses and ports (one upstream server per gunicorn), the certificate, no IPv6.
-    fascicolo-proxy.conf is used unchanged. The access log names the upstream that answered."""
+    fascicolo-proxy.conf is used unchanged, except with ``keep_port``: the Host header then keeps the
+    port (``$http_host``), so that the addresses the portal builds for other parties (the PSP's
+    notification URL) reach this nginx. The access log names the upstream that answered.
+    ``worker_connections``: raise it for load tests (each client holds one, and one to gunicorn)."""
     site = NGINX_SITE.read_text()
     replacements = {
         "server 127.0.0.1:8000;": " ".join(f"server 127.0.0.1:{port};" for port in upstream_ports),
@@ -153,13 +158,20 @@ def nginx_config(directory, *, https_port, upstream_ports, key_path, cert_path):
         site = site.replace(old, new)
     site = "\n".join(line for line in site.splitlines() if "[::]" not in line)
     (directory / "snippets").mkdir()
-    (directory / "snippets" / "fascicolo-proxy.conf").symlink_to(NGINX_PROXY)
+    if keep_port:
+        proxy = NGINX_PROXY.read_text()
+        assert "proxy_set_header Host $host;" in proxy, f"{NGINX_PROXY} changed: update tests/production.py"
+        (directory / "snippets" / "fascicolo-proxy.conf").write_text(
+            proxy.replace("proxy_set_header Host $host;", "proxy_set_header Host $http_host;")
+        )
+    else:
+        (directory / "snippets" / "fascicolo-proxy.conf").symlink_to(NGINX_PROXY)
     (directory / "site.conf").write_text(site)
     # As root, nginx's workers would run as "nobody" and could not write their temporary files here.
     user = "user root;\n" if os.geteuid() == 0 else ""
     (directory / "nginx.conf").write_text(
         f"{user}worker_processes 1;\npid {directory}/nginx.pid;\nerror_log {directory}/error.log;\n"
-        "events { worker_connections 256; }\n"
+        f"events {{ worker_connections {worker_connections}; }}\n"
         "http {\n  log_format upstreams '$upstream_addr $status $request_uri';\n"
         f"  access_log {directory}/access.log upstreams;\n  client_body_temp_path {directory}/body;\n"
         f"  proxy_temp_path {directory}/proxy;\n  include /etc/nginx/mime.types;\n  include site.conf;\n}}\n"
@@ -193,10 +205,15 @@ class Process:
 class ServedPortal:
     """gunicorn with ``env`` (production or demo settings), behind nginx with TLS when ``nginx``.
 
-    ``url`` is where a client reaches it; ``ca_file`` the certificate to trust for HTTPS.
+    ``url`` is where a client reaches it; ``ca_file`` the certificate to trust for HTTPS. The load
+    tests (benchmarks/locust/) choose the threads, the WSGI ``app`` (one that counts SQL statements),
+    nginx's ``worker_connections`` and ``keep_port`` (see ``nginx_config``).
     """
 
-    def __init__(self, directory, env, *, nginx=True, workers=2, backends=1):
+    def __init__(
+        self, directory, env, *, nginx=True, workers=2, backends=1, threads=4, app="fascicolo.wsgi:application",
+        worker_connections=256, keep_port=False,
+    ):  # fmt: skip
         self.directory = directory
         # One gunicorn per port: ``backends`` > 1 serves the same portal from several processes, as
         # several machines behind a load balancer would (docs/scale-out.md).
@@ -210,14 +227,18 @@ class ServedPortal:
         self.backend_urls = [f"http://127.0.0.1:{port}" for port in self.gunicorn_ports]
         self.env.setdefault("SITE_URL", self.url)
         self.workers = workers
+        self.threads = threads
+        self.app = app
+        self.worker_connections = worker_connections
+        self.keep_port = keep_port
         self.nginx = nginx
 
     def start(self, timeout=120):
         for port in self.gunicorn_ports:
             gunicorn = [
-                str(ROOT / ".venv" / "bin" / "gunicorn"), "fascicolo.wsgi:application",
+                str(ROOT / ".venv" / "bin" / "gunicorn"), self.app,
                 "--bind", f"127.0.0.1:{port}", "--workers", str(self.workers),
-                "--worker-class", "gthread", "--threads", "4", "--timeout", "120",
+                "--worker-class", "gthread", "--threads", str(self.threads), "--timeout", "120",
             ]  # fmt: skip
             name = "gunicorn" if len(self.gunicorn_ports) == 1 else f"gunicorn-{port}"
             self.processes.append(Process(name, gunicorn, self.env, self.directory / f"{name}.log"))
@@ -226,7 +247,8 @@ class ServedPortal:
             self.ca_file = cert_path
             conf = nginx_config(
                 self.directory, https_port=self.nginx_port, upstream_ports=self.gunicorn_ports,
-                key_path=key_path, cert_path=cert_path,
+                key_path=key_path, cert_path=cert_path, worker_connections=self.worker_connections,
+                keep_port=self.keep_port,
             )  # fmt: skip
             command = ["nginx", "-p", str(self.directory), "-c", str(conf), "-g", "daemon off;"]
             self.processes.append(Process("nginx", command, os.environ.copy(), self.directory / "nginx.log"))

@@ -1,0 +1,2 @@
+"""Load tests of residents' journeys with Locust (used as a library, headless): see docs/benchmarks.md,
+"Click day"."""
