@@ -57,6 +57,7 @@ class ConstantResident(journeys.Resident):
             try:
                 self.login()
             except journeys.JourneyFailed:
+                ConstantResident.failed += 1  # counted in the errors; this client sits the run out
                 self._idle()
             ConstantResident.ready += 1
         while not ConstantResident.go:
@@ -66,6 +67,7 @@ class ConstantResident(journeys.Resident):
             pass
 
     ready = 0
+    failed = 0
     go = False
 
 
@@ -94,7 +96,7 @@ def run(args):
     started = time.monotonic()
     if args.constant:
         # Everyone signed in first (when asked), then the measured seconds, all clients at once.
-        while ConstantResident.ready < (args.users if args.signed_in else 0):
+        while ConstantResident.ready + ConstantResident.failed < (args.users if args.signed_in else 0):
             if time.monotonic() - started > args.timeout:
                 break
             gevent.sleep(0.2)
