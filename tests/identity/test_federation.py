@@ -378,3 +378,17 @@ def test_an_oversized_entity_configuration_is_refused_unread(federation, monkeyp
         chain_of(federation)
     assert failure.value.reason == "unreachable"
     assert f"larger than {statements.MAX_BYTES} bytes" in failure.value.detail
+
+
+@pytest.mark.django_db
+def test_a_trust_anchor_jwks_file_that_does_not_parse(client, federated_backend, settings, tmp_path):
+    from fascicolo.identity.backends.oidc import OIDCBackend
+
+    broken = tmp_path / "ta-jwks.json"
+    broken.write_text("<html>not a JWKS</html>")
+    settings.IDENTITY_BACKENDS = [{**settings.IDENTITY_BACKENDS[0], "trust_anchor_jwks_file": str(broken)}]
+    messages = [problem.message for problem in OIDCBackend(settings.IDENTITY_BACKENDS[0]).check_config()]
+    assert any(f"trust anchor JWKS file {broken} is not a JWKS" in message for message in messages)
+    response = client.get("/accesso/spid-fed/avvia/?level=2")
+    assert response.status_code == 403
+    assert LoginEvent.objects.get().reason == "trust_chain:trust_anchor_keys"

@@ -239,6 +239,11 @@ class OIDCBackend(IdentityBackend):
         for path in (self.trust_anchor_jwks_file, self.trust_marks_file):
             if path and not Path(path).exists():
                 problems.append(ConfigProblem(f"{name}: file {path} does not exist"))
+        if self.trust_anchor_jwks_file and Path(self.trust_anchor_jwks_file).exists():
+            try:
+                self.trust_anchor_keys()
+            except ValueError as exc:
+                problems.append(ConfigProblem(f"{name}: {exc}"))
         if not (settings.DEBUG or self.is_demo or Path(self.federation_key_file).exists()):
             problems.append(ConfigProblem(f"{name}: federation key file {self.federation_key_file} does not exist"))
         return problems
@@ -341,12 +346,25 @@ class OIDCBackend(IdentityBackend):
         except (requests.RequestException, ValueError) as exc:
             raise fail("provider_unreachable", f"{url}: {exc}") from exc
 
+    def trust_anchor_keys(self):
+        """The trust anchor's federation keys pinned in ``trust_anchor_jwks_file`` (a KeySet), or
+        ``None`` when there is no file; ``ValueError`` saying why when the file is not a JWKS."""
+        if not self.trust_anchor_jwks_file:
+            return None
+        try:
+            return KeySet.import_key_set(json.loads(Path(self.trust_anchor_jwks_file).read_text()))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, JoseError) as exc:
+            raise ValueError(
+                f"trust anchor JWKS file {self.trust_anchor_jwks_file} is not a JWKS ({type(exc).__name__}: {exc})"
+            ) from exc
+
     def trust_chain(self, refresh=False):
         """The provider's resolved trust chain (``federation.trust_chain.TrustChain``), from the cache or
         resolved now; ``LoginFailed`` with reason ``trust_chain:<why>`` when there is none."""
-        anchor_keys = None
-        if self.trust_anchor_jwks_file:
-            anchor_keys = KeySet.import_key_set(json.loads(Path(self.trust_anchor_jwks_file).read_text()))
+        try:
+            anchor_keys = self.trust_anchor_keys()
+        except ValueError as exc:
+            raise fail("trust_chain:trust_anchor_keys", str(exc)) from exc
         try:
             return chains.get(
                 self.issuer, self.trust_anchor, entity_type="openid_provider", refresh=refresh,
