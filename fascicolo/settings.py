@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_countries",  # countries by name, in Italian and English (registry's citizenship, birth state)
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -343,6 +344,8 @@ LANGUAGE_CODE = "it"
 LANGUAGES = [("it", _("Italiano")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Rome"
+# "1 gennaio 1980" rather than Django's "01 Gennaio 1980" (fascicolo/formats/it/formats.py).
+FORMAT_MODULE_PATH = ["fascicolo.formats"]
 USE_I18N = True
 USE_TZ = True
 

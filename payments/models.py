@@ -124,7 +124,9 @@ class Transfer(models.Model):
     by a deferred constraint trigger on PostgreSQL).
     """
 
-    option = models.ForeignKey(PaymentOption, on_delete=models.CASCADE, related_name="transfers")
+    option = models.ForeignKey(
+        PaymentOption, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("opzione di pagamento")
+    )
     index = models.PositiveSmallIntegerField(_("indice"))
     amount_cents = models.PositiveBigIntegerField(_("importo (centesimi)"))
     beneficiary_fiscal_code = models.CharField(_("codice fiscale del beneficiario"), max_length=11)
@@ -165,6 +167,10 @@ class NoticeCounter(models.Model):
     segregation_code = models.CharField(max_length=2, primary_key=True)
     last_base = models.PositiveBigIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("contatore degli avvisi")
+        verbose_name_plural = _("contatori degli avvisi")
+
     def __str__(self):
         return f"{self.segregation_code}: {self.last_base}"
 
@@ -172,7 +178,7 @@ class NoticeCounter(models.Model):
 class PaymentAttempt(models.Model):
     """One trip to the payment gateway for one or more notices (a cart of up to five)."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("identificativo pubblico"), default=uuid.uuid4, unique=True, editable=False)
     gateway = models.CharField(_("gateway"), max_length=40)
     gateway_reference = models.CharField(_("riferimento del gateway"), max_length=100, blank=True)
     options = models.ManyToManyField(PaymentOption, related_name="attempts", verbose_name=_("avvisi"))
@@ -199,7 +205,7 @@ class PaymentAttempt(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.public_id} ({self.status})"
+        return f"{self.public_id} ({self.get_status_display()})"
 
 
 class AttemptTransition(models.Model):
@@ -212,6 +218,8 @@ class AttemptTransition(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("passaggio di stato del tentativo")
+        verbose_name_plural = _("passaggi di stato dei tentativi")
         ordering = ["at", "pk"]
 
     def __str__(self):
@@ -228,16 +236,21 @@ class GatewayNotification(models.Model):
         FLAGGED = "flagged", _("Segnalata agli operatori")
         REFUSED = "refused", _("Rifiutata")
 
-    gateway = models.CharField(max_length=40)
-    event_id = models.CharField(max_length=100)
+    gateway = models.CharField(_("gateway"), max_length=40)
+    event_id = models.CharField(_("identificativo dell'evento"), max_length=100)
     attempt = models.ForeignKey(
-        PaymentAttempt, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+        PaymentAttempt,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("tentativo di pagamento"),
     )
-    kind = models.CharField(max_length=40, blank=True)
-    payload = models.JSONField(default=dict)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    detail = models.CharField(max_length=300, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(_("tipo"), max_length=40, blank=True)
+    payload = models.JSONField(_("contenuto"), default=dict)
+    outcome = models.CharField(_("esito"), max_length=10, choices=Outcome.choices)
+    detail = models.CharField(_("dettaglio"), max_length=300, blank=True)
+    received_at = models.DateTimeField(_("ricevuta il"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("notifica del gateway")
@@ -286,6 +299,8 @@ class ReceiptTransfer(models.Model):
     amount_cents = models.PositiveBigIntegerField()
 
     class Meta:
+        verbose_name = _("trasferimento della ricevuta")
+        verbose_name_plural = _("trasferimenti delle ricevute")
         constraints = [models.UniqueConstraint(fields=["receipt", "index"], name="payments_receipt_transfer_index")]
 
     def __str__(self):
@@ -350,6 +365,8 @@ class ReportingFlowLine(models.Model):
     )
 
     class Meta:
+        verbose_name = _("riga di rendicontazione")
+        verbose_name_plural = _("righe di rendicontazione")
         constraints = [models.UniqueConstraint(fields=["flow", "line_number"], name="payments_flow_line_number")]
         indexes = [models.Index(fields=["iuv", "iur", "transfer_index"])]
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from .codicefiscale import MESSAGES, InvalidCodiceFiscale, parse_codice_fiscale, validate_codice_fiscale
 from .names import clean_name, name_search_key, validate_person_name, validate_place_name
@@ -183,7 +184,8 @@ class Person(models.Model):
         _("codice catastale del luogo di nascita"), max_length=4, help_text=_("Codice Belfiore; Z… per l'estero")
     )
     birth_province = models.CharField(_("provincia di nascita"), max_length=2, blank=True)
-    birth_country = models.CharField(_("stato di nascita"), max_length=2, default="IT", help_text="ISO 3166-1")
+    # ISO 3166-1 alpha-2 code, shown by name (django-countries).
+    birth_country = CountryField(_("stato di nascita"), default="IT")
     civil_status = models.PositiveSmallIntegerField(
         _("stato civile"), choices=CivilStatus.choices, default=CivilStatus.UNMARRIED
     )
@@ -290,7 +292,7 @@ class FiscalCodeAlias(models.Model):
 
 class Citizenship(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="citizenships", verbose_name=_("persona"))
-    country = models.CharField(_("cittadinanza"), max_length=2, help_text="ISO 3166-1 alpha-2")
+    country = CountryField(_("cittadinanza"))  # ISO 3166-1 alpha-2 code, shown by name
     acquired_on = models.DateField(_("acquisita il"), null=True, blank=True)
     lost_on = models.DateField(_("persa il"), null=True, blank=True)
 
@@ -304,7 +306,7 @@ class Citizenship(models.Model):
         ]
 
     def __str__(self):
-        return self.country
+        return str(self.country.name or self.country.code)
 
 
 class DocumentKind(models.TextChoices):

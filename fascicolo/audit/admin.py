@@ -44,8 +44,8 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
     fields = (
         "sequence",
         "timestamp",
-        "actor",
         "actor_name",
+        "actor_account",
         "actor_office",
         "subject",
         "action",
@@ -59,6 +59,15 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
         "entry_hash",
     )
     readonly_fields = fields
+
+    # The entry's own copy of the clerk's name is "operatore"; the account it was made with is shown
+    # apart, under its own label (both fields of the model are called "operatore").
+    @admin.display(description=_("account dell'operatore"))
+    def actor_account(self, obj):
+        try:
+            return obj.actor or "—"
+        except get_user_model().DoesNotExist:  # no constraint: the account may be gone, the entry stays
+            return f"#{obj.actor_id}"
 
     # Append-only: entries are written by fascicolo.audit.services, never through the admin.
     def has_add_permission(self, request):

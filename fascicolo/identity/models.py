@@ -101,7 +101,9 @@ class ApiToken(models.Model):
     assurance of the login that created it, so the API applies the same ``require_loa`` rules.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("utente")
+    )
     name = models.CharField(_("nome"), max_length=100)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("inizio del token"), max_length=12, editable=False)

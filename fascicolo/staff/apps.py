@@ -18,3 +18,11 @@ class StaffAdminConfig(admin_apps.AdminConfig):
 
     default = False
     default_site = "fascicolo.staff.admin_site.StaffAdminSite"
+
+    def ready(self):
+        super().ready()  # discovers every app's admin module, allauth's included
+        from django.contrib import admin
+
+        from .admin import adjust_admin
+
+        adjust_admin(admin.site)
