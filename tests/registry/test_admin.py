@@ -63,7 +63,9 @@ CHANGELIST_QUERIES = [
 ]
 
 
-def test_changelist_on_a_large_register(superuser_client, large_register, django_assert_max_num_queries):
+def test_changelist_on_a_large_register(large_register, superuser_client, django_assert_max_num_queries):
+    # The register first, then the login: on a loaded machine filling it takes over a minute, and a
+    # session that old is rewritten on the next request (SESSION_ACTIVITY_RESOLUTION), three more queries.
     for query in CHANGELIST_QUERIES:
         with django_assert_max_num_queries(12) as captured:
             response = superuser_client.get(CHANGELIST + query)
