@@ -37,7 +37,7 @@ def checkout(request):
     try:
         cart = signing.loads(request.GET.get("cart", ""), key=settings.PSP_SIMULATOR_SECRET, salt=CART_SALT)
     except signing.BadSignature:
-        return HttpResponseBadRequest("invalid cart")
+        return HttpResponseBadRequest("invalid cart", content_type="text/plain")
     session, _created = SimulatedCheckout.objects.get_or_create(id_cart=cart["idCart"], defaults={"cart": cart})
     total = sum(n["amount"] for n in session.cart["paymentNotices"])
     return render(request, "payments/simulator/checkout.html", {"session": session, "total_cents": total})
@@ -47,7 +47,7 @@ def checkout(request):
 def act(request, id_cart):
     outcome = OUTCOMES.get(request.POST.get("outcome"))
     if outcome is None:
-        return HttpResponseBadRequest("unknown outcome")
+        return HttpResponseBadRequest("unknown outcome", content_type="text/plain")
     with transaction.atomic():
         session = get_object_or_404(SimulatedCheckout.objects.select_for_update(), id_cart=id_cart)
         if session.status != "open":

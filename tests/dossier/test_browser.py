@@ -1,14 +1,11 @@
 """A resident in Chromium: logs in through the demo SPID provider, visits every section, changes the
 contact email (following the link in the email) and the language, files a correction request.
 
-Every page passes axe-core in Italian and in English. Screenshots at 360 px and at desktop width are
-taken on every run; with ``UPDATE_SCREENSHOTS=1`` they replace the committed ones in docs/screenshots/
-(otherwise they go to the test's temporary directory, so a test run leaves the work tree clean).
+Every page passes axe-core in Italian and in English. The screenshots in docs/screenshots/ are the
+layout test's (tests/fascicolo/test_layout.py, ``UPDATE_SCREENSHOTS=1``).
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -25,7 +22,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 # Logins go through the demo provider's back channel: allow for a busy shared machine.
 NAVIGATION_MS = 20_000
-DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
 SECTIONS_IT = ["Panoramica", "I miei dati", "La mia famiglia", "Certificati", "Pagamenti", "Messaggi",
                "Accessi ai miei dati", "Richieste di rettifica", "Impostazioni"]  # fmt: skip
 SECTIONS_EN = ["Overview", "My data", "My family", "Certificates", "Payments", "Messages", "Access to my data",
@@ -62,8 +58,7 @@ def log_in(page, live_server_url, person):
     expect(page).to_have_url(live_server_url + "/area-personale/", timeout=NAVIGATION_MS)
 
 
-def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provider, tmp_path):  # noqa: F811
-    screenshots = DOCS_SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provider):  # noqa: F811
     family = make_family()
     head = family["head"]
     services.send_message(recipient_person=head, subject="Benvenuta nell'area personale", body="Ecco i tuoi dati.")
@@ -74,7 +69,6 @@ def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provide
 
     log_in(page, url, head)
     expect(page.get_by_role("heading", level=1)).to_have_text("Ciao, Giulia")
-    page.screenshot(path=screenshots / "dossier-overview-desktop.png", full_page=True)
     visit_every_section(page, SECTIONS_IT)
 
     # a message, read
@@ -141,11 +135,7 @@ def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provide
     assert small.evaluate("document.documentElement.scrollWidth") <= 360
 
     def shoot(name):
-        slug = {"Panoramica": "overview", "I miei dati": "my-data", "La mia famiglia": "family",
-                "Messaggi": "messages", "Impostazioni": "settings"}.get(name)  # fmt: skip
         assert small.evaluate("document.documentElement.scrollWidth") <= 360, name
-        if slug:
-            small.screenshot(path=screenshots / f"dossier-{slug}-360.png", full_page=True)
 
     visit_every_section(small, SECTIONS_IT, shots=shoot)
     small.goto(url + "/area-personale/")
@@ -160,10 +150,6 @@ def test_resident_walks_the_dossier_in_italian_and_english(browser, demo_provide
     small.keyboard.press("Tab")
     small.keyboard.press("Enter")
     expect(small).to_have_url(re.compile(r"/area-personale/dati/$"), timeout=NAVIGATION_MS)
-    page.goto(url + "/area-personale/dati/")
-    page.context.add_cookies([{"name": "django_language", "value": "it", "url": url}])
-    page.goto(url + "/area-personale/dati/")
-    page.screenshot(path=screenshots / "dossier-my-data-desktop.png", full_page=True)
     phone.close()
     context.close()
 
