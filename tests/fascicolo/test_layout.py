@@ -31,14 +31,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CLERK_PREFIXES = ("/admin/", "/personale/")
 
 
-@pytest.fixture
-def private_files(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": tmp_path}},
-    }
-
-
 def screenshots(role):
     """With ``UPDATE_SCREENSHOTS=1`` the resident's run replaces docs/screenshots/: every page of the
     area personale and the home page, in Italian, at 360 px and at desktop width. Otherwise none."""
@@ -61,7 +53,7 @@ def clerk_paths():
 
 @pytest.mark.parametrize("role", ["visitor", "resident", "clerk"])
 def test_every_page_fits_360_px_without_overlapping_text_and_passes_axe(role, live_server, page, family,
-                                                                        private_files):  # fmt: skip
+                                                                        private_storage):  # fmt: skip
     client, objects = resident_with_data(family)
     if role == "resident":
         page.context.add_cookies(session_cookie(client, live_server))
