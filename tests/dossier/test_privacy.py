@@ -45,6 +45,8 @@ def _plugged_in_routes():
     routes.update({name: kind for name, kind in idor_others.OBJECT_ROUTES.items() if name not in routes})
     makers.append(idor_others.make_objects)
     for module in pkgutil.iter_modules(tests.__path__):
+        if not module.ispkg:  # tests/<app>/ folders only, not modules such as tests/hold_settings.py
+            continue
         try:
             plugin = importlib.import_module(f"tests.{module.name}.idor")
         except ModuleNotFoundError:
