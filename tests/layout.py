@@ -263,5 +263,6 @@ def save_screenshot(page, target):
     """The whole page as a PNG of 64 colours (a tenth of Chromium's size, the same to read)."""
     from PIL import Image
 
+    target.parent.mkdir(parents=True, exist_ok=True)
     image = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
     image.quantize(colors=64).save(target, optimize=True)
