@@ -252,10 +252,10 @@ DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshot
 
 def screenshot_name(path, width_name):
     """docs/screenshots/ file of a resident page: ``/area-personale/pagamenti/posizioni/4/`` at 360 px is
-    ``dossier-pagamenti-posizioni-n-360.png`` (object ids as ``n``)."""
+    ``dossier-pagamenti-posizioni-n-360.png`` (object ids and signed tokens as ``n``)."""
     words = [word for word in path.strip("/").split("/") if word]
     words = ["dossier" if word == "area-personale" else word for word in words] or ["home"]
-    words = ["n" if re.fullmatch(r"\d+|[0-9a-f-]{36}", word) else word.replace(".", "-") for word in words]
+    words = ["n" if re.fullmatch(r"\d+|[0-9a-f-]{36}|.*:.*", word) else word.replace(".", "-") for word in words]
     return f"{'-'.join(words)}-{width_name}.png"
 
 
