@@ -120,3 +120,27 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class ProviderSession(models.Model):
+    """What an identity provider calls a resident's session here, for the logouts it starts.
+
+    A SAML identity provider's ``LogoutRequest`` (single logout started at the provider, or by another
+    service provider) names the session by the ``NameID`` it issued and the ``SessionIndex`` of its
+    ``AuthnStatement``, and arrives as a cross-site POST without the portal's session cookie: this row
+    leads from those to the Django session to end. Written at login, deleted at logout; a row whose
+    session expired on its own is harmless and removed after ``SESSION_COOKIE_AGE``.
+    """
+
+    backend = models.CharField(max_length=64)
+    subject = models.CharField(max_length=255)  # the NameID (transient) the provider issued
+    session_index = models.CharField(max_length=255, blank=True)
+    session_key = models.CharField(max_length=40, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["backend", "subject"], name="provider_session_subject_idx")]
+
+    def __str__(self):
+        return f"{self.backend}: {self.subject}"

@@ -1,12 +1,18 @@
 """Turning a verified identity into a resident's session, and finding the resident's registry record."""
 
+import logging
+from datetime import timedelta
+from importlib import import_module
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, login, logout
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from registry.codicefiscale import parse_codice_fiscale
 from registry.selectors import person_by_fiscal_code
 
 from . import signals
@@ -15,9 +21,16 @@ from .backends.base import LoginFailed
 from .federation.entity import entity_configuration as federation_entity_configuration
 from .federation.entity import load_trust_marks
 from .loa import SESSION_LOA_KEY, session_loa
-from .models import LoginEvent, LoginOutcome, ResidentAccount
+from .models import LoginEvent, LoginOutcome, ProviderSession, ResidentAccount
 
 SESSION_BACKEND_KEY = "identity.backend"
+
+logger = logging.getLogger(__name__)
+
+BIRTH_DATE_MISMATCH = _(
+    "La data di nascita comunicata dal gestore dell'identità non corrisponde a quella registrata in anagrafe "
+    "per questo codice fiscale, quindi l'accesso non può proseguire. Contatta l'ufficio anagrafe del Comune."
+)
 
 
 @transaction.atomic
@@ -162,9 +175,39 @@ def refresh_trust_chains():
 # --- Login, step-up, logout, and their history ---------------------------------------------------
 
 
+def check_birth_date(identity):
+    """Refuse an identity whose birth date contradicts the register: ``LoginFailed("birth_date")``.
+
+    A provider's birth date (SPID/CIE ``dateOfBirth`` / ``birthdate``, when released) must equal the
+    ``Person.birth_date`` of the registry record matched by fiscal number; for someone not in the
+    registry, it must agree with the date encoded in the codice fiscale (year modulo 100, month,
+    day: ``CodiceFiscale.matches``). A contradiction means the provider and the register speak of
+    different people (a wrong or reused fiscal number), so no session starts. No birth date: nothing
+    to compare.
+    """
+    if identity.birth_date is None:
+        return
+    person = person_by_fiscal_code(identity.fiscal_code)
+    if person is not None:
+        agrees, against = person.birth_date == identity.birth_date, f"registry person {person.pk}"
+    else:
+        agrees, against = parse_codice_fiscale(identity.fiscal_code).matches(identity.birth_date), "the codice fiscale"
+    if not agrees:
+        # The dates themselves stay out of the log (personal data); the login history keeps the code.
+        logger.warning(
+            "login refused: the birth date from backend %r contradicts %s",
+            identity.backend_id,
+            against,
+            extra={"reason": "birth_date", "backend": identity.backend_id},
+        )
+        raise LoginFailed("birth_date", BIRTH_DATE_MISMATCH, fiscal_code=identity.fiscal_code)
+
+
 def complete_login(request, identity):
     """Start the session for a verified identity and record it: a login, or a step-up of the same
-    resident's session to a higher level. Returns the ``LoginEvent``."""
+    resident's session to a higher level. Returns the ``LoginEvent``. Raises ``LoginFailed`` (before
+    any session change) when the identity's birth date contradicts the register (``check_birth_date``)."""
+    check_birth_date(identity)
     current_level = session_loa(request)
     stepping_up = (
         request.user.is_authenticated
@@ -173,6 +216,8 @@ def complete_login(request, identity):
         and identity.loa > current_level
     )
     user = start_resident_session(request, identity)
+    if identity.session_index:
+        remember_provider_session(request, identity)
     return record_login_event(
         request,
         LoginOutcome.STEP_UP if stepping_up else LoginOutcome.LOGIN,
@@ -201,16 +246,72 @@ def end_resident_session(request):
     app's bearer tokens) stop working together with it.
     """
     if request.user.is_authenticated:
-        signals.resident_logged_out.send(sender=end_resident_session, user=request.user)
-        record_login_event(
-            request,
-            LoginOutcome.LOGOUT,
-            user=request.user,
-            fiscal_code=fiscal_code_for_user(request.user) or "",
-            backend=request.session.get(SESSION_BACKEND_KEY, ""),
-            level=session_loa(request),
-        )
+        _logged_out(request, request.user, request.session)
+    if request.session.session_key:
+        ProviderSession.objects.filter(session_key=request.session.session_key).delete()
     logout(request)
+
+
+def _logged_out(request, user, session, reason=""):
+    signals.resident_logged_out.send(sender=end_resident_session, user=user)
+    record_login_event(
+        request,
+        LoginOutcome.LOGOUT,
+        user=user,
+        fiscal_code=fiscal_code_for_user(user) or "",
+        backend=session.get(SESSION_BACKEND_KEY, ""),
+        level=session.get(SESSION_LOA_KEY),
+        reason=reason,
+    )
+
+
+# --- Logouts the identity provider takes part in (SAML single logout) ---------------------------------
+
+
+def remember_provider_session(request, identity):
+    """Keep the provider's names for this new session (``ProviderSession``), so that a logout the
+    provider starts finds it; rows older than the longest a session lives go at the same time."""
+    oldest = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    ProviderSession.objects.filter(created_at__lt=oldest).delete()
+    ProviderSession.objects.create(
+        backend=identity.backend_id,
+        subject=identity.subject[:255],
+        session_index=identity.session_index[:255],
+        session_key=request.session.session_key,
+        user=request.user,
+    )
+
+
+def provider_logout(request):
+    """The response that tells the identity provider the resident is leaving (the backend's
+    ``start_logout``: a SAML ``LogoutRequest``), or ``None``. Call it before the session ends."""
+    key = request.session.session_key
+    provider_session = ProviderSession.objects.filter(session_key=key).first() if key else None
+    backend = login_backend(provider_session.backend) if provider_session else None
+    if backend is None:
+        return None
+    return backend.start_logout(request, provider_session.subject, provider_session.session_index)
+
+
+def end_provider_sessions(request, backend_id, subject, session_indexes=()):
+    """End the sessions a provider's logout names (its ``subject``, and ``session_indexes`` when
+    given), as a resident's own logout would: ``resident_logged_out`` (app tokens revoked), a
+    ``LoginEvent`` (reason ``provider``), the session deleted from the store. ``request`` is the
+    provider's message, carried by the resident's browser (its address goes to the history).
+    Returns how many live sessions ended."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    rows = ProviderSession.objects.filter(backend=backend_id, subject=subject).select_related("user")
+    if session_indexes:
+        rows = rows.filter(session_index__in=session_indexes)
+    ended = 0
+    for row in rows:
+        session = store(session_key=row.session_key)
+        if session.exists(row.session_key):
+            _logged_out(request, row.user, session, reason="provider")
+            session.delete()
+            ended += 1
+    rows.delete()
+    return ended
 
 
 def record_login_event(request, outcome, *, user=None, fiscal_code="", backend="", level=None, reason=""):

@@ -106,10 +106,10 @@ def _returned(request, backend_id):
         raise Http404
     try:
         identity, next_url = backend.handle_callback(request)
+        services.complete_login(request, identity)
     except LoginFailed as failure:
         services.record_login_failure(request, backend.id, failure)
         return _failed(request, failure)
-    services.complete_login(request, identity)
     next_url = _safe_next(request, next_url)
     if services.person_for_user(request.user) is None:
         return redirect(f"{reverse('identity:not_in_registry')}?{urlencode({'next': next_url})}")
@@ -136,14 +136,32 @@ def saml_metadata(request, backend_id):
     return HttpResponse(backend.metadata(), content_type="application/samlmetadata+xml")
 
 
-@csrf_exempt  # posted by the identity provider
+@csrf_exempt  # the provider's messages: signed, and bound to this portal's requests (RelayState)
+@never_cache
 @require_http_methods(["GET", "POST"])
 def saml_slo(request, backend_id):
-    """Single logout from the provider's side: the resident's session here ends too."""
-    if services.login_backend(backend_id) is None:
+    """SAML single logout service (HTTP-POST and HTTP-Redirect bindings).
+
+    The provider's ``LogoutResponse`` to the portal's own ``LogoutRequest`` (the resident already left
+    the portal at ``logout_view``) ends on the home page, or on a page saying the provider did not
+    confirm. A ``LogoutRequest`` the provider started ends the sessions it names, and is answered with
+    a signed ``LogoutResponse``.
+    """
+    backend = services.login_backend(backend_id)
+    if backend is None or backend.type != "saml":
         raise Http404
-    services.end_resident_session(request)
-    return redirect("home")
+    try:
+        message = backend.read_logout_message(request)
+    except LoginFailed as failure:
+        return render(request, "identity/logout_failed.html", {"message": failure.message}, status=400)
+    if message.is_answer:
+        if message.success:
+            return redirect(f"{reverse('home')}?{LOGGED_OUT_PARAM}=1")
+        return render(request, "identity/logout_failed.html", {"partial": True})
+    services.end_provider_sessions(request, backend.id, message.subject, message.session_indexes)
+    response = backend.logout_response(message, success=True)
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
 
 
 @require_GET
@@ -187,11 +205,17 @@ def not_in_registry(request):
 LOGGED_OUT_PARAM = "uscita"
 
 
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+
+
 @require_POST
 def logout_view(request):
+    # A SAML provider hears of it (a signed LogoutRequest; its answer comes back to saml_slo), but the
+    # portal's session ends now, whatever the provider does.
+    to_provider = services.provider_logout(request)
     services.end_resident_session(request)
     # Clear-Site-Data wipes every cookie, a message cookie or a new session's included: the home
     # page says the logout went through when it is reached with LOGGED_OUT_PARAM.
-    response = redirect(f"{reverse('home')}?{LOGGED_OUT_PARAM}=1")
-    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    response = to_provider or redirect(f"{reverse('home')}?{LOGGED_OUT_PARAM}=1")
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
     return response

@@ -3,6 +3,7 @@
 Every negative case ends with a clear message, no logged-in session and a recorded failure.
 """
 
+import logging
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
@@ -225,6 +226,25 @@ def test_a_misbehaving_provider_is_refused(flow, resident, settings, fault, reas
     response = flow.login(fiscal_code=resident.fiscal_code, level=2)
     assert_refused(flow, response, reason, message)
     assert not resident.accounts.exists()
+
+
+BIRTH_DATE_MESSAGE = "non corrisponde a quella registrata in anagrafe"
+
+
+def test_a_birth_date_contradicting_the_registry_is_refused(flow, resident, settings, caplog):
+    settings.DEMO_IDP_FAULTS = {"other_birthdate"}  # the provider says 1980-01-02, the register 1980-01-01
+    with caplog.at_level(logging.WARNING, logger="fascicolo.identity.services"):
+        response = flow.login(fiscal_code=resident.fiscal_code)
+    assert_refused(flow, response, "birth_date", BIRTH_DATE_MESSAGE)
+    assert LoginEvent.objects.get().fiscal_code == resident.fiscal_code
+    assert not resident.accounts.exists()
+    assert f"the birth date from backend 'spid-demo' contradicts registry person {resident.pk}" in caplog.text
+    assert "1980" not in caplog.text
+
+
+def test_a_birth_date_contradicting_the_codice_fiscale_is_refused_for_someone_not_in_the_registry(flow, settings):
+    settings.DEMO_IDP_FAULTS = {"other_birthdate"}
+    assert_refused(flow, flow.login(fiscal_code=NOT_IN_REGISTRY_CF), "birth_date", BIRTH_DATE_MESSAGE)
 
 
 def test_an_unknown_backend_is_not_found(flow):

@@ -8,8 +8,11 @@ because its pins conflict with the project's.
 """
 
 import json
+import os
 import re
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -53,6 +56,17 @@ def saml_portal(live_server, settings, test_idp_metadata, tmp_path):
 
 
 def run(spid_sp_test, live_server, backend, profile, *extra, report):
+    """Run spid-sp-test; ``(executed, failed, process)``. With ``SPID_SP_TEST_REPORTS`` set (a folder,
+    e.g. ``docs/spid-sp-test``), its JSON report is kept there as ``<backend>-<profile>-<suite>.json``."""
+    executed, failed, result = _run(spid_sp_test, live_server, backend, profile, *extra, report=report)
+    keep = os.environ.get("SPID_SP_TEST_REPORTS")
+    if keep and report.exists():
+        suite = "responses" if "-tr" in extra else "metadata-request"
+        shutil.copyfile(report, Path(keep) / f"{backend}-{profile}-{suite}.json")
+    return executed, failed, result
+
+
+def _run(spid_sp_test, live_server, backend, profile, *extra, report):
     base = f"{live_server.url}/accesso/{backend}"
     command = [
         spid_sp_test, "--metadata-url", f"{base}/metadata/", "--authn-url", f"{base}/avvia/?level=2",

@@ -27,6 +27,8 @@ class VerifiedIdentity:
     subject: str
     # The birthplace's Belfiore code when the provider releases it (SPID/CIE place_of_birth), else "".
     birth_place: str = ""
+    # The provider's name for its session (SAML SessionIndex), for the logouts it starts; else "".
+    session_index: str = ""
 
 
 # The refusals every backend shares (level, fiscal number, attribute mapping), one wording for all.
@@ -56,6 +58,15 @@ class LoginFailed(Exception):
         self.message = message or _("L'accesso non è riuscito. Riprova o scegli un altro modo di accedere.")
         self.fiscal_code = fiscal_code
         super().__init__(f"{reason}: {self.message}")
+
+
+def login_failure(logger, protocol, messages, reason, detail="", **kwargs):
+    """A ``LoginFailed`` for ``reason`` with its resident-facing message from ``messages`` (keyed by
+    the reason's part before ``:``), after a warning on ``logger``: ``"<protocol> login failed:
+    <reason>: <detail>"`` (``detail`` goes to the log only). Backends bind the first three arguments
+    (``fail = partial(login_failure, logger, "oidc", MESSAGES)``) and ``raise fail(reason, detail)``."""
+    logger.warning("%s login failed: %s: %s", protocol, reason, detail, extra={"reason": reason, "detail": detail})
+    return LoginFailed(reason, messages[reason.split(":", 1)[0]], **kwargs)
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,12 @@ class IdentityBackend:
     def public_jwks(self) -> dict | None:
         """The portal's public keys for this provider (a JWKS), when the provider authenticates the
         portal by signature (``private_key_jwt``); ``None`` otherwise."""
+        return None
+
+    def start_logout(self, request: HttpRequest, subject: str, session_index: str) -> HttpResponse | None:
+        """The response that tells the provider the resident is leaving (SAML single logout), or
+        ``None`` when the provider needs no word. ``subject`` and ``session_index`` are the
+        ``VerifiedIdentity``'s; called while the resident's session still exists, before it ends."""
         return None
 
     def start_login(self, request: HttpRequest, level: LoA, next_url: str) -> HttpResponse:

@@ -20,6 +20,7 @@ import logging
 import secrets
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -39,7 +40,7 @@ from .. import backchannel, keys
 from ..federation import chains
 from ..federation.trust_chain import TrustChainError
 from ..loa import LoA
-from .base import CLAIM_MESSAGES, ConfigProblem, IdentityBackend, LoginFailed, VerifiedIdentity
+from .base import CLAIM_MESSAGES, ConfigProblem, IdentityBackend, VerifiedIdentity, login_failure
 from .claims import SPID_FISCAL_NUMBER_CLAIM, TINIT_PREFIX, ClaimMapping, ClaimProblem
 from .registry import register
 
@@ -99,10 +100,7 @@ MESSAGES = {
 }
 
 
-def fail(reason, detail="", **kwargs):
-    """A ``LoginFailed`` with the resident-facing message for ``reason``; ``detail`` goes to the log."""
-    logger.warning("oidc login failed: %s: %s", reason, detail, extra={"reason": reason, "detail": detail})
-    return LoginFailed(reason, MESSAGES[reason.split(":", 1)[0]], **kwargs)
+fail = partial(login_failure, logger, "oidc", MESSAGES)
 
 
 def pkce_pair():

@@ -15,6 +15,10 @@ for the certificate):
 - **Response** at the ACS: signatures, ``InResponseTo`` of a request this server made (single use),
   audience, ``Destination``/``Recipient``, time windows, the achieved level against the requested
   one, and replay (an assertion id is accepted once).
+- **Single logout** ("Single Logout"): a signed ``LogoutRequest`` (HTTP-Redirect) when the resident
+  logs out; the provider's ``LogoutResponse`` and its own ``LogoutRequest`` verified (signature
+  required, ``InResponseTo``, ``Issuer``, ``Destination``, time window) at the single logout service,
+  the latter answered with a signed ``LogoutResponse``.
 
 Pending requests live in the shared cache under the ``RelayState`` (the IdP's POST is cross-site:
 the session cookie, SameSite=Lax, does not come with it).
@@ -25,6 +29,8 @@ import hashlib
 import logging
 import secrets
 import time
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -35,7 +41,7 @@ from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from ..loa import LoA
-from .base import CLAIM_MESSAGES, ConfigProblem, IdentityBackend, LoginFailed, VerifiedIdentity
+from .base import CLAIM_MESSAGES, ConfigProblem, IdentityBackend, LoginFailed, VerifiedIdentity, login_failure
 from .claims import ClaimMapping, ClaimProblem
 from .registry import register
 
@@ -66,13 +72,12 @@ MESSAGES = {
     "cancelled": _("L'accesso è stato annullato presso il gestore dell'identità."),
     "replay": _("Questa risposta del gestore dell'identità è già stata usata. Ricomincia l'accesso."),
     "provider_unreachable": _("Il gestore dell'identità non è configurato correttamente. Contatta il Comune."),
+    "logout": _("Il messaggio di uscita ricevuto dal gestore dell'identità non è valido per questo portale."),
     **CLAIM_MESSAGES,
 }
 
 
-def fail(reason, detail="", **kwargs):
-    logger.warning("saml login failed: %s: %s", reason, detail, extra={"reason": reason, "detail": detail})
-    return LoginFailed(reason, MESSAGES[reason.split(":", 1)[0]], **kwargs)
+fail = partial(login_failure, logger, "saml", MESSAGES)
 
 
 @register
@@ -148,7 +153,7 @@ class SAMLBackend(IdentityBackend):
 
     def client(self):
         """A pysaml2 client configured for this provider (built per call: cheap, and thread-safe)."""
-        from saml2 import BINDING_HTTP_POST
+        from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
         from saml2.client import Saml2Client
         from saml2.config import SPConfig
         from saml2.saml import NAMEID_FORMAT_TRANSIENT
@@ -173,7 +178,10 @@ class SAMLBackend(IdentityBackend):
                         "name_id_format": [NAMEID_FORMAT_TRANSIENT],
                         "endpoints": {
                             "assertion_consumer_service": [(self._url("saml_acs"), BINDING_HTTP_POST)],
-                            "single_logout_service": [(self._url("saml_slo"), BINDING_HTTP_POST)],
+                            "single_logout_service": [
+                                (self._url("saml_slo"), BINDING_HTTP_POST),
+                                (self._url("saml_slo"), BINDING_HTTP_REDIRECT),
+                            ],
                         },
                         "authn_requests_signed": True,
                         "want_assertions_signed": True,
@@ -261,14 +269,14 @@ class SAMLBackend(IdentityBackend):
 
     def start_login(self, request, level, next_url):
         from saml2 import BINDING_HTTP_REDIRECT
-        from saml2.saml import NAMEID_FORMAT_ENTITY, NAMEID_FORMAT_TRANSIENT, AuthnContextClassRef, Issuer
+        from saml2.saml import NAMEID_FORMAT_TRANSIENT, AuthnContextClassRef
         from saml2.samlp import NameIDPolicy, RequestedAuthnContext
         from saml2.xmldsig import SIG_RSA_SHA256
 
         level = LoA(level)
         try:
             client = self.client()
-            [idp] = list(client.metadata.identity_providers())
+            idp = self._idp(client)
             destination = client.metadata.single_sign_on_service(idp, BINDING_HTTP_REDIRECT)[0]["location"]
         except Exception as exc:  # a broken metadata file: whatever pysaml2 raises
             raise fail("provider_unreachable", f"{type(exc).__name__}: {exc}") from exc
@@ -284,7 +292,7 @@ class SAMLBackend(IdentityBackend):
             attribute_consuming_service_index="0",
             assertion_consumer_service_index="0",
         )
-        authn_request.issuer = Issuer(text=self.entity_id, format=NAMEID_FORMAT_ENTITY, name_qualifier=self.entity_id)
+        authn_request.issuer = self._issuer()
         authn_request.name_id_policy = NameIDPolicy(format=NAMEID_FORMAT_TRANSIENT)
         authn_request.provider_name = None
         relay_state = secrets.token_urlsafe(32)
@@ -335,6 +343,7 @@ class SAMLBackend(IdentityBackend):
         except ClaimProblem as problem:
             raise fail(problem.reason, problem.detail, fiscal_code=problem.fiscal_code) from problem
         subject = response.name_id.text if response.name_id is not None else ""
+        session_index = next((st.session_index for st in assertion.authn_statement if st.session_index), "")
         identity = VerifiedIdentity(
             fiscal_code=read.fiscal_code,
             given_name=read.given_name,
@@ -344,8 +353,189 @@ class SAMLBackend(IdentityBackend):
             loa=level,
             backend_id=self.id,
             subject=subject,
+            session_index=session_index,
         )
         return identity, pending["next"]
+
+    # --- Single logout (spid-regole-tecniche, "Single Logout") ----------------------------------------
+
+    def start_logout(self, request, subject, session_index):
+        """A signed ``LogoutRequest`` for the resident's provider session, sent with the HTTP-Redirect
+        binding (RSA-SHA256 over the query string) to the provider's single logout service: ``Issuer``
+        with ``Format`` entity and ``NameQualifier``, the transient ``NameID`` the provider issued and
+        its ``SessionIndex``. The request waits for the provider's ``LogoutResponse`` in the shared cache
+        under a single-use ``RelayState``. ``None`` when the provider publishes no HTTP-Redirect single
+        logout service or its metadata is unreadable (logged): the portal's own logout stands alone.
+        """
+        from saml2 import BINDING_HTTP_REDIRECT
+        from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
+        from saml2.xmldsig import SIG_RSA_SHA256
+
+        try:
+            client = self.client()
+            idp = self._idp(client)
+            destination = client.metadata.single_logout_service(idp, BINDING_HTTP_REDIRECT, "idpsso")[0]["location"]
+        except Exception as exc:  # a broken metadata file, or no single logout service
+            logger.warning("saml logout: %s: no LogoutRequest sent: %s: %s", self.id, type(exc).__name__, exc)
+            return None
+        name_id = NameID(text=subject, format=NAMEID_FORMAT_TRANSIENT, name_qualifier=idp)
+        request_id, logout_request = client.create_logout_request(
+            destination, idp, name_id=name_id, session_indexes=[session_index] if session_index else None, sign=False
+        )
+        logout_request.issuer = self._issuer()
+        relay_state = secrets.token_urlsafe(32)
+        pending = {"backend": self.id, "request_id": request_id, "issued": int(time.time())}
+        cache.set(_logout_key(relay_state), pending, PENDING_SECONDS)
+        http = client.apply_binding(
+            BINDING_HTTP_REDIRECT, str(logout_request), destination, relay_state, sign=True, sigalg=SIG_RSA_SHA256
+        )
+        return redirect(dict(http["headers"])["Location"])
+
+    def read_logout_message(self, request):
+        """The provider's message at the single logout service (HTTP-POST or HTTP-Redirect), verified:
+
+        - a ``LogoutResponse`` to this portal's ``LogoutRequest`` → ``LogoutAnswer(success)``: signed by
+          the provider (the XML signature with POST, the query-string signature with Redirect), its
+          ``InResponseTo`` the pending request of its single-use ``RelayState``, ``Destination`` this
+          service, ``IssueInstant`` within the request's lifetime; ``success`` is its status;
+        - a ``LogoutRequest`` started at the provider → ``LogoutOrder(subject, session_indexes, …)``:
+          signed by the provider (required: pysaml2 only checks a service provider's incoming requests
+          when they carry a signature), ``Destination`` this service, ``NameID`` present.
+
+        Raises ``LoginFailed("logout")`` for anything else.
+        """
+        from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+
+        params = request.POST if request.method == "POST" else request.GET
+        binding = BINDING_HTTP_POST if request.method == "POST" else BINDING_HTTP_REDIRECT
+        client = self.client()
+        if params.get("SAMLResponse"):
+            return self._logout_response(client, params, binding)
+        if params.get("SAMLRequest"):
+            return self._logout_request(client, params, binding)
+        raise fail("logout", "neither SAMLRequest nor SAMLResponse")
+
+    def _logout_response(self, client, params, binding):
+        from saml2 import BINDING_HTTP_POST
+        from saml2.response import LogoutResponse
+        from saml2.samlp import STATUS_SUCCESS
+
+        relay_state = params.get("RelayState", "")
+        pending = cache.get(_logout_key(relay_state)) if relay_state else None
+        if pending is None or not cache.delete(_logout_key(relay_state)) or pending["backend"] != self.id:
+            raise fail("logout", "LogoutResponse with an unknown, used or expired RelayState")
+        idp = self._idp(client)
+        try:
+            xml = client.unravel(params["SAMLResponse"], binding, LogoutResponse.msgtype)
+            if binding != BINDING_HTTP_POST:
+                self._check_query_signature(client, params, "SAMLResponse", idp)
+            answer = LogoutResponse(client.sec, return_addrs=self._slo_urls(), timeslack=CLOCK_SKEW_SECONDS)
+            # With HTTP-POST the XML carries the signature; with Redirect the query string did.
+            answer.require_response_signature = binding == BINDING_HTTP_POST
+            message = answer.loads(xml, False, origxml=xml).response
+        except LoginFailed:
+            raise
+        except Exception as exc:  # pysaml2 raises many unrelated types for a bad message
+            raise fail("logout", f"LogoutResponse: {type(exc).__name__}: {exc}") from exc
+        self._check_logout_message(message, idp, pending["issued"])
+        if message.in_response_to != pending["request_id"]:
+            raise fail("logout", f"LogoutResponse InResponseTo {message.in_response_to!r} is not the pending request")
+        status = message.status.status_code.value if message.status is not None else None
+        if status != STATUS_SUCCESS:
+            logger.warning("saml logout: %s: the provider answered %s", self.id, status)
+        return LogoutAnswer(success=status == STATUS_SUCCESS)
+
+    def _logout_request(self, client, params, binding):
+        from saml2.request import LogoutRequest
+
+        idp = self._idp(client)
+        try:
+            incoming = LogoutRequest(client.sec, self._slo_urls(), timeslack=CLOCK_SKEW_SECONDS)
+            xml = client.unravel(params["SAMLRequest"], binding, LogoutRequest.msgtype)
+            incoming.loads(
+                xml, binding, origdoc=params["SAMLRequest"], must=True, relay_state=params.get("RelayState"),
+                sigalg=params.get("SigAlg"), signature=params.get("Signature"),
+            )  # fmt: skip
+            if not incoming.verify():
+                raise ValueError("IssueInstant more than a day away")
+        except Exception as exc:
+            raise fail("logout", f"LogoutRequest: {type(exc).__name__}: {exc}") from exc
+        message = incoming.message
+        self._check_logout_message(message, idp, issued_after=None)
+        if message.name_id is None or not message.name_id.text:
+            raise fail("logout", "LogoutRequest without NameID")
+        return LogoutOrder(
+            subject=message.name_id.text,
+            session_indexes=tuple(index.text for index in message.session_index or [] if index.text),
+            request=message,
+            relay_state=params.get("RelayState", ""),
+        )
+
+    def logout_response(self, order, success):
+        """The signed ``LogoutResponse`` to a provider's ``LogoutRequest`` (HTTP-Redirect, RSA-SHA256),
+        as the redirect that takes the browser back to the provider's single logout service."""
+        from saml2 import BINDING_HTTP_REDIRECT
+        from saml2.samlp import STATUS_PARTIAL_LOGOUT, STATUS_SUCCESS, Status, StatusCode
+        from saml2.xmldsig import SIG_RSA_SHA256
+
+        client = self.client()
+        code = StatusCode(value=STATUS_SUCCESS) if success else StatusCode(
+            value=STATUS_SUCCESS, status_code=StatusCode(value=STATUS_PARTIAL_LOGOUT)
+        )  # fmt: skip
+        response = client.create_logout_response(
+            order.request, bindings=[BINDING_HTTP_REDIRECT], status=Status(status_code=code), sign=False
+        )
+        response.issuer = self._issuer()
+        http = client.apply_binding(
+            BINDING_HTTP_REDIRECT, str(response), response.destination, order.relay_state or None,
+            response=True, sign=True, sigalg=SIG_RSA_SHA256,
+        )  # fmt: skip
+        return redirect(dict(http["headers"])["Location"])
+
+    def _check_logout_message(self, message, idp, issued_after):
+        """What a logout message must say beyond its signature: from the provider, to this service."""
+        from saml2.saml import NAMEID_FORMAT_ENTITY
+        from saml2.time_util import str_to_time
+
+        if message.issuer is None or message.issuer.text.strip() != idp:
+            raise fail("logout", "logout message from another issuer")
+        if message.issuer.format not in (None, NAMEID_FORMAT_ENTITY):
+            raise fail("logout", f"logout message Issuer Format {message.issuer.format!r}")
+        if message.destination not in self._slo_urls():
+            raise fail("logout", f"logout message Destination {message.destination!r}")
+        try:
+            issued = calendar.timegm(str_to_time(message.issue_instant))
+        except (TypeError, ValueError) as exc:
+            raise fail("logout", f"IssueInstant {message.issue_instant!r}") from exc
+        earliest = (issued_after if issued_after is not None else time.time() - PENDING_SECONDS) - CLOCK_SKEW_SECONDS
+        if not earliest <= issued <= time.time() + CLOCK_SKEW_SECONDS:
+            raise fail("logout", f"logout message IssueInstant {message.issue_instant} out of its time window")
+
+    def _check_query_signature(self, client, params, kind, idp):
+        """The HTTP-Redirect binding's signature (SAML bindings §3.4.4.1) with the provider's metadata keys."""
+        from saml2.sigver import verify_redirect_signature
+
+        if not params.get("Signature") or not params.get("SigAlg"):
+            raise fail("logout", "unsigned HTTP-Redirect logout message")
+        message = {kind: params[kind], "Signature": params["Signature"], "SigAlg": params["SigAlg"]}
+        if "RelayState" in params:
+            message["RelayState"] = params["RelayState"]
+        certs = client.metadata.certs(idp, "idpsso", "signing")
+        if not any(verify_redirect_signature(message, client.sec.sec_backend, cert) for _name, cert in certs):
+            raise fail("logout", "HTTP-Redirect logout message: signature does not verify")
+
+    def _slo_urls(self):
+        return [self._url("saml_slo")]
+
+    def _issuer(self):
+        from saml2.saml import NAMEID_FORMAT_ENTITY, Issuer
+
+        return Issuer(text=self.entity_id, format=NAMEID_FORMAT_ENTITY, name_qualifier=self.entity_id)
+
+    @staticmethod
+    def _idp(client):
+        [idp] = list(client.metadata.identity_providers())
+        return idp
 
     def _check_destination(self, response, assertion):
         acs = self._url("saml_acs")
@@ -411,8 +601,33 @@ class SAMLBackend(IdentityBackend):
         return level
 
 
+@dataclass(frozen=True)
+class LogoutAnswer:
+    """The provider's ``LogoutResponse`` to this portal's ``LogoutRequest``: did it end its session?"""
+
+    success: bool
+    is_answer = True
+
+
+@dataclass(frozen=True)
+class LogoutOrder:
+    """A ``LogoutRequest`` the provider started: the session it names (``NameID`` text and
+    ``SessionIndex`` values, empty for all of them), what to answer (``request``, pysaml2's verified
+    message) and the ``RelayState`` to send back."""
+
+    subject: str
+    session_indexes: tuple
+    request: object
+    relay_state: str
+    is_answer = False
+
+
 def _pending_key(relay_state):
     return f"identity:saml:pending:{_digest(relay_state)}"
+
+
+def _logout_key(relay_state):
+    return f"identity:saml:logout:{_digest(relay_state)}"
 
 
 def _digest(value):

@@ -379,6 +379,14 @@ def _issue_code(params, cf, level):
 # --- Token and userinfo: the back channel ---------------------------------------------------------
 
 
+def _birthdate(birth_date, knobs):
+    """``YYYY-MM-DD``, or ``None``; fault ``other_birthdate``: a day later (a provider whose record
+    contradicts the register)."""
+    if birth_date is None:
+        return None
+    return (birth_date + timedelta(days=1 if "other_birthdate" in knobs else 0)).isoformat()
+
+
 def _client_credentials(request):
     header = request.headers.get("Authorization", "")
     if header.startswith("Basic "):
@@ -532,7 +540,7 @@ def userinfo(request):
         **{name: fiscal_number for name in (FISCAL_NUMBER_CLAIM, *BROKER_FISCAL_NUMBER_CLAIMS)},
         "given_name": grant.given_name,
         "family_name": grant.family_name,
-        "birthdate": grant.birth_date.isoformat() if grant.birth_date else None,
+        "birthdate": _birthdate(grant.birth_date, knobs),
         "place_of_birth": place_of_birth,
     }
     claims = {"sub": _subject(grant)}
