@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("identity", "0003_profile_and_tokens_from_dossier"),
+        ("identity", "0004_admin_labels_in_italian"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
