@@ -72,4 +72,3 @@ def test_the_checks_report_a_leak_when_a_page_shows_another_resident(served_stac
     assert results["errors"].get("leak", 0) > 0
     assert results["errors"].get("own canary missing", 0) > 0
     assert results["leaks"] and all(leak["found"] for leak in results["leaks"])
-
