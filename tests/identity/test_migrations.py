@@ -18,7 +18,18 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture
+def latest_migrations_afterwards():
+    """The test leaves the database at the migrations it tests; the tests after it (in the same
+    database) need every later migration back, or their tables are missing."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("latest_migrations_afterwards")
 def test_settings_and_tokens_survive_the_move_to_identity(django_user_model):
     old = migrate(BEFORE)
     user = django_user_model.objects.create(username="cf:RSSMRA80A01H501U")
